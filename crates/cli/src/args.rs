@@ -1,0 +1,132 @@
+//! Command-line arguments (clap). Every command and flag has `--help`; flags that have an
+//! environment twin show its name but never its value (it may be a secret).
+
+use crate::config::LogFormat;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// bluebutton: a Blue Button 2.0-compatible FHIR API over Medicare claims, with its
+/// authorization server, developer portal and production-access review.
+#[derive(Debug, Parser)]
+#[command(name = "bluebutton", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// Configuration file (TOML); see config/default.toml for every setting.
+    #[arg(long, global = true, env = "BLUEBUTTON_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Database: sqlite://PATH (default sqlite://bluebutton-data/bluebutton.db) or postgres://USER@HOST:PORT/DB.
+    #[arg(
+        long,
+        global = true,
+        env = "BLUEBUTTON_DATABASE_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    pub database_url: Option<String>,
+
+    /// Log format: auto (human on a terminal, JSON otherwise), human or json.
+    #[arg(long, global = true, value_name = "FORMAT")]
+    pub log_format: Option<LogFormat>,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply migrations, then serve HTTP until SIGTERM or Ctrl-C.
+    Serve(ServeArgs),
+    /// Apply pending migrations and print a JSON report.
+    Migrate,
+    /// Operator commands: accounts, applications, sandbox logins.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+/// `serve` flags.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (default 127.0.0.1:8000).
+    #[arg(long, env = "BLUEBUTTON_BIND", value_name = "HOST:PORT")]
+    pub bind: Option<String>,
+}
+
+/// `admin` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create a developer account (e-mail counted as verified) in an organization; prints JSON.
+    CreateDeveloper(CreateDeveloperArgs),
+    /// Create a staff account (reviewer or admin); prints JSON.
+    CreateStaff(CreateStaffArgs),
+    /// Register an application; prints {"client_id","client_secret"} (the secret is shown only now).
+    CreateApp(CreateAppArgs),
+    /// Add a sandbox Medicare login for a beneficiary; prints JSON.
+    AddLogin(AddLoginArgs),
+}
+
+/// `admin create-developer`
+#[derive(Debug, Args)]
+pub struct CreateDeveloperArgs {
+    /// The developer's e-mail.
+    #[arg(long, value_name = "E")]
+    pub email: String,
+    /// Organization to join (created when new).
+    #[arg(long, value_name = "O")]
+    pub organization: String,
+    /// Read the password from standard input (first line). Required: passwords are never flags.
+    #[arg(long, required = true)]
+    pub password_stdin: bool,
+}
+
+/// `admin create-staff`
+#[derive(Debug, Args)]
+pub struct CreateStaffArgs {
+    /// The staff member's e-mail.
+    #[arg(long, value_name = "E")]
+    pub email: String,
+    /// reviewer or admin.
+    #[arg(long, value_name = "ROLE")]
+    pub role: String,
+    /// Read the password from standard input (first line). Required.
+    #[arg(long, required = true)]
+    pub password_stdin: bool,
+}
+
+/// `admin create-app`
+#[derive(Debug, Args)]
+pub struct CreateAppArgs {
+    /// E-mail of the owning developer.
+    #[arg(long, value_name = "E")]
+    pub owner: String,
+    /// Application name (unique per environment, any case).
+    #[arg(long, value_name = "N")]
+    pub name: String,
+    /// Redirect URI; repeat for several.
+    #[arg(long = "redirect-uri", value_name = "U", required = true)]
+    pub redirect_uris: Vec<String>,
+    /// ONE_TIME, THIRTEEN_MONTH (default) or RESEARCH_STUDY.
+    #[arg(long, value_name = "TYPE", default_value = "THIRTEEN_MONTH")]
+    pub data_access_type: String,
+    /// The app does not ask for demographics (Patient and profile scopes).
+    #[arg(long)]
+    pub no_demographics: bool,
+    /// sandbox (default) or production.
+    #[arg(long, value_name = "ENV", default_value = "sandbox")]
+    pub environment: String,
+}
+
+/// `admin add-login`
+#[derive(Debug, Args)]
+pub struct AddLoginArgs {
+    /// Beneficiary id (e.g. 567834, or negative for synthetic data).
+    #[arg(long, value_name = "ID", allow_hyphen_values = true)]
+    pub bene_id: String,
+    /// User name for the sandbox Medicare login.
+    #[arg(long, value_name = "U")]
+    pub username: String,
+    /// Read the password from standard input (first line). Required.
+    #[arg(long, required = true)]
+    pub password_stdin: bool,
+}

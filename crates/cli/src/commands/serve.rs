@@ -1,0 +1,111 @@
+//! `bluebutton serve`: bind, open and migrate the store, serve until SIGTERM or Ctrl-C.
+//!
+//! Order matters for "nothing written on bad input": the address and the database URL are
+//! checked and the port is bound *before* the store is opened, so a port in use or a typo
+//! in the URL leaves no file and no schema behind.
+
+use crate::config::Config;
+use crate::error::CliError;
+use crate::open;
+use bb_web::{AppState, WebConfig};
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+/// Runs the server.
+pub async fn run(config: &Config) -> Result<(), CliError> {
+    let url = open::database_url(config)?;
+    let listener = bind(&config.server.bind).await?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| CliError::Failed(format!("cannot read the bound address: {e}")))?;
+    let (store, report) = open::store(config, &url).await?;
+    let state = AppState {
+        services: open::services(store.clone()),
+        config: WebConfig {
+            max_body_bytes: config.server.max_body_bytes,
+            max_header_bytes: config.server.max_header_bytes,
+            max_headers: config.server.max_headers,
+            request_timeout: Duration::from_secs(config.server.request_timeout_secs),
+        },
+    };
+    let app = bb_web::router(state);
+    tracing::info!(
+        address = %format!("http://{local}"),
+        backend = report.backend,
+        schema = report.current,
+        "listening"
+    );
+
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let mut server = tokio::spawn(bb_web::serve(listener, app, async move {
+        let _ = stop_rx.await;
+    }));
+    let outcome = tokio::select! {
+        finished = &mut server => finished,
+        () = shutdown_signal() => {
+            tracing::info!(grace_secs = config.server.shutdown_grace_secs, "shutting down: finishing requests in flight");
+            let _ = stop_tx.send(());
+            match tokio::time::timeout(Duration::from_secs(config.server.shutdown_grace_secs), &mut server).await {
+                Ok(finished) => finished,
+                Err(_) => {
+                    tracing::warn!("grace period over: closing remaining connections");
+                    server.abort();
+                    Ok(Ok(()))
+                }
+            }
+        }
+    };
+    store.close().await;
+    match outcome {
+        Ok(Ok(())) => {
+            tracing::info!("stopped");
+            Ok(())
+        }
+        Ok(Err(e)) => Err(CliError::Failed(format!(
+            "the server stopped with an error: {e}"
+        ))),
+        Err(e) => Err(CliError::Failed(format!("the server task failed: {e}"))),
+    }
+}
+
+/// Binds the listener, with errors that say what to do.
+async fn bind(address: &str) -> Result<TcpListener, CliError> {
+    TcpListener::bind(address).await.map_err(|e| {
+        CliError::Failed(match e.kind() {
+            std::io::ErrorKind::AddrInUse => format!(
+                "cannot listen on {address}: the address is in use; stop the other server or choose another with --bind HOST:PORT"
+            ),
+            std::io::ErrorKind::PermissionDenied => format!(
+                "cannot listen on {address}: permission denied; use a port above 1023 with --bind HOST:PORT"
+            ),
+            std::io::ErrorKind::InvalidInput => format!(
+                "cannot listen on '{address}': not a HOST:PORT address; use e.g. --bind 127.0.0.1:8000"
+            ),
+            _ => format!("cannot listen on '{address}': {e}; check --bind HOST:PORT"),
+        })
+    })
+}
+
+/// Completes on SIGTERM or Ctrl-C (SIGINT).
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

@@ -1,0 +1,308 @@
+//! Configuration, layered: built-in defaults → file (`--config`, TOML) → environment
+//! (`BLUEBUTTON__SECTION__KEY`, e.g. `BLUEBUTTON__SERVER__BIND`) → command-line flags
+//! (and their environment twins `BLUEBUTTON_BIND`, `BLUEBUTTON_DATABASE_URL` of the
+//! contract). Later layers win. Unknown keys in any layer are refused by name, so a typo
+//! is an error rather than a silently ignored setting.
+//!
+//! `config/default.toml` in the repository shows every setting with its default; a test
+//! keeps it equal to [`Config::default`].
+
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// The whole configuration.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// HTTP server.
+    pub server: ServerConfig,
+    /// Store.
+    pub database: DatabaseConfig,
+    /// Logging.
+    pub log: LogConfig,
+}
+
+/// `[server]`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Address to listen on.
+    pub bind: String,
+    /// Longest a request may take, in seconds (then 503).
+    pub request_timeout_secs: u64,
+    /// Largest request body, in bytes (then 413).
+    pub max_body_bytes: usize,
+    /// Largest total of request header bytes (then 431).
+    pub max_header_bytes: usize,
+    /// Most request headers (then 431).
+    pub max_headers: usize,
+    /// After SIGTERM or Ctrl-C, how long requests in flight may finish, in seconds.
+    pub shutdown_grace_secs: u64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8000".into(),
+            request_timeout_secs: 30,
+            max_body_bytes: 1024 * 1024,
+            max_header_bytes: 16 * 1024,
+            max_headers: 100,
+            shutdown_grace_secs: 10,
+        }
+    }
+}
+
+/// `[database]`
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// `sqlite://PATH` or `postgres://USER[:PASSWORD]@HOST:PORT/DB`. May hold a password:
+    /// never printed (see the `Debug` impl).
+    pub url: String,
+    /// Most open connections.
+    pub max_connections: u32,
+    /// How long to wait for a connection, in seconds.
+    pub acquire_timeout_secs: u64,
+    /// How long a SQLite writer waits for the lock, in milliseconds.
+    pub busy_timeout_ms: u64,
+    /// PostgreSQL schema to use instead of `public` (created when missing).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub postgres_schema: Option<String>,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self {
+            url: "sqlite://bluebutton-data/bluebutton.db".into(),
+            max_connections: 8,
+            acquire_timeout_secs: 5,
+            busy_timeout_ms: 5000,
+            postgres_schema: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for DatabaseConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let url = bb_store::DatabaseUrl::parse(&self.url)
+            .map(|u| u.to_string())
+            .unwrap_or_else(|_| "<unparsed>".into());
+        f.debug_struct("DatabaseConfig")
+            .field("url", &url)
+            .field("max_connections", &self.max_connections)
+            .field("acquire_timeout_secs", &self.acquire_timeout_secs)
+            .field("busy_timeout_ms", &self.busy_timeout_ms)
+            .field("postgres_schema", &self.postgres_schema)
+            .finish()
+    }
+}
+
+/// `[log]`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// `auto` (human on a terminal, JSON otherwise), `human` or `json`.
+    pub format: LogFormat,
+    /// A tracing filter, e.g. `info` or `info,bb_web=debug`.
+    pub filter: String,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            format: LogFormat::Auto,
+            filter: "info".into(),
+        }
+    }
+}
+
+/// Log output format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human on a terminal, JSON otherwise.
+    Auto,
+    /// Human-readable lines.
+    Human,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Prefix of layered environment overrides.
+pub const ENV_PREFIX: &str = "BLUEBUTTON__";
+
+/// Loads defaults, then the file (if any), then `BLUEBUTTON__…` variables from `env`.
+pub fn load(
+    file: Option<&Path>,
+    env: impl IntoIterator<Item = (String, String)>,
+) -> Result<Config, String> {
+    let mut table = toml::Table::try_from(Config::default())
+        .map_err(|e| format!("internal: defaults do not serialise: {e}"))?;
+    if let Some(path) = file {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read config file {}: {e}", path.display()))?;
+        let from_file: toml::Table = toml::from_str(&text).map_err(|e| {
+            format!(
+                "config file {} is not valid TOML: {}",
+                path.display(),
+                e.message()
+            )
+        })?;
+        merge(&mut table, from_file);
+        check(&table).map_err(|e| format!("config file {}: {e}", path.display()))?;
+    }
+    let mut overrides: Vec<(String, String)> = env
+        .into_iter()
+        .filter(|(k, _)| k.starts_with(ENV_PREFIX))
+        .collect();
+    overrides.sort(); // deterministic regardless of the environment's order
+    for (key, value) in overrides {
+        let path: Vec<String> = key[ENV_PREFIX.len()..]
+            .split("__")
+            .map(str::to_ascii_lowercase)
+            .collect();
+        set_path(&mut table, &path, &value)
+            .and_then(|()| check(&table))
+            .map_err(|e| format!("environment variable {key}: {e}"))?;
+    }
+    check(&table)
+}
+
+fn check(table: &toml::Table) -> Result<Config, String> {
+    Config::deserialize(toml::Value::Table(table.clone())).map_err(|e| e.message().to_owned())
+}
+
+fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (key, value) in over {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
+/// Sets `path` to `raw`, typed like the value it replaces (strings stay strings; numbers
+/// and booleans are parsed).
+fn set_path(table: &mut toml::Table, path: &[String], raw: &str) -> Result<(), String> {
+    let Some((last, parents)) = path.split_last() else {
+        return Err("empty key".into());
+    };
+    let mut node = table;
+    for part in parents {
+        node = match node
+            .entry(part.clone())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()))
+        {
+            toml::Value::Table(t) => t,
+            _ => return Err(format!("'{part}' is not a section")),
+        };
+    }
+    let value = match node.get(last) {
+        Some(toml::Value::Integer(_)) => raw
+            .trim()
+            .parse::<i64>()
+            .map(toml::Value::Integer)
+            .map_err(|_| format!("'{raw}' is not a whole number"))?,
+        Some(toml::Value::Boolean(_)) => raw
+            .trim()
+            .parse::<bool>()
+            .map(toml::Value::Boolean)
+            .map_err(|_| format!("'{raw}' is not true or false"))?,
+        Some(toml::Value::Float(_)) => raw
+            .trim()
+            .parse::<f64>()
+            .map(toml::Value::Float)
+            .map_err(|_| format!("'{raw}' is not a number"))?,
+        _ => toml::Value::String(raw.to_owned()),
+    };
+    node.insert(last.clone(), value);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_without_layers() {
+        assert_eq!(load(None, env(&[])), Ok(Config::default()));
+    }
+
+    #[test]
+    fn file_then_environment_win_in_order() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| unreachable!("{e}"));
+        let file = dir.path().join("bb.toml");
+        std::fs::write(
+            &file,
+            "[server]\nbind = \"0.0.0.0:9000\"\nmax_headers = 50\n[database]\nmax_connections = 3\n",
+        )
+        .unwrap_or_else(|e| unreachable!("{e}"));
+        let config = load(
+            Some(&file),
+            env(&[
+                ("BLUEBUTTON__SERVER__BIND", "127.0.0.1:9100"),
+                ("BLUEBUTTON__LOG__FORMAT", "json"),
+                ("UNRELATED", "x"),
+            ]),
+        )
+        .unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(config.server.bind, "127.0.0.1:9100");
+        assert_eq!(config.server.max_headers, 50);
+        assert_eq!(config.database.max_connections, 3);
+        assert_eq!(config.log.format, LogFormat::Json);
+        assert_eq!(config.server.request_timeout_secs, 30);
+    }
+
+    #[test]
+    fn typos_and_bad_values_are_named() {
+        let err = load(None, env(&[("BLUEBUTTON__SERVER__BINDD", "x")]))
+            .err()
+            .unwrap_or_default();
+        assert!(
+            err.contains("BLUEBUTTON__SERVER__BINDD") && err.contains("bindd"),
+            "{err}"
+        );
+        let err = load(None, env(&[("BLUEBUTTON__SERVER__MAX_HEADERS", "many")]))
+            .err()
+            .unwrap_or_default();
+        assert!(err.contains("not a whole number"), "{err}");
+        let dir = tempfile::tempdir().unwrap_or_else(|e| unreachable!("{e}"));
+        let file = dir.path().join("bad.toml");
+        std::fs::write(&file, "[databse]\nurl = \"x\"\n").unwrap_or_else(|e| unreachable!("{e}"));
+        let err = load(Some(&file), env(&[])).err().unwrap_or_default();
+        assert!(err.contains("databse"), "{err}");
+        let err = load(Some(&dir.path().join("missing.toml")), env(&[]))
+            .err()
+            .unwrap_or_default();
+        assert!(err.contains("cannot read config file"), "{err}");
+    }
+
+    #[test]
+    fn debug_hides_the_database_password() {
+        let mut config = Config::default();
+        config.database.url = "postgres://bb:hunter2-secret@db:5432/bb".into();
+        let shown = format!("{config:?}");
+        assert!(
+            !shown.contains("hunter2-secret") && shown.contains("db:5432"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn shipped_default_file_matches_the_code() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/default.toml");
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| unreachable!("{e}"));
+        let shipped: Config = toml::from_str(&text).unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(shipped, Config::default());
+    }
+}

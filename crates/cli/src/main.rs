@@ -1,0 +1,85 @@
+//! The `bluebutton` binary: parse the command line, load the layered configuration, start
+//! logging, run the command, and turn any failure into one line on stderr with a non-zero
+//! exit status.
+
+mod args;
+mod commands;
+mod config;
+mod error;
+mod open;
+mod telemetry;
+
+use args::{Cli, Command};
+use clap::Parser;
+use error::CliError;
+
+fn main() {
+    let code = match run() {
+        Ok(()) => 0,
+        Err(err) => {
+            eprintln!("error: {err}");
+            err.exit_code()
+        }
+    };
+    std::process::exit(code);
+}
+
+fn run() -> Result<(), CliError> {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return clap_outcome(err),
+    };
+    let mut config =
+        config::load(cli.config.as_deref(), std::env::vars()).map_err(CliError::Failed)?;
+    if let Some(url) = cli.database_url {
+        config.database.url = url;
+    }
+    if let Some(format) = cli.log_format {
+        config.log.format = format;
+    }
+    if let Command::Serve(serve) = &cli.command {
+        if let Some(bind) = &serve.bind {
+            config.server.bind.clone_from(bind);
+        }
+    }
+    telemetry::init(&config.log).map_err(CliError::Failed)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Failed(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(async {
+        match cli.command {
+            Command::Serve(_) => commands::serve::run(&config).await,
+            Command::Migrate => commands::migrate::run(&config).await,
+            Command::Admin(admin) => commands::admin::run(&config, admin).await,
+        }
+    })
+}
+
+/// Help and version go to stdout with status 0; real parse errors become one line naming
+/// the problem and pointing at `--help`.
+fn clap_outcome(err: clap::Error) -> Result<(), CliError> {
+    use clap::error::ErrorKind;
+    match err.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            print!("{err}");
+            Ok(())
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand | ErrorKind::MissingSubcommand => Err(
+            CliError::Usage("a command is required: run `bluebutton --help` to list them".into()),
+        ),
+        _ => {
+            let rendered = err.render().to_string();
+            let first = rendered
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("invalid arguments")
+                .trim()
+                .trim_start_matches("error: ")
+                .to_owned();
+            Err(CliError::Usage(format!(
+                "{first} (run with --help to see the accepted arguments)"
+            )))
+        }
+    }
+}

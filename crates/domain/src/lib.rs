@@ -1,0 +1,67 @@
+//! Business rules of bluebutton, free of HTTP and SQL.
+//!
+//! The web layer and the CLI call the services here ([`Services`]); the services call the
+//! store. Inputs arrive as raw strings and leave as parsed types (`Email`, `ClientId`,
+//! `RedirectUri`, …): a value that exists is valid. Time and randomness come only from
+//! [`clock`], injected, so tests run on a fake clock and seeded randomness.
+
+pub mod accounts;
+pub mod apps;
+pub mod clock;
+mod error;
+pub mod health;
+pub mod logins;
+
+pub use error::DomainError;
+
+use bb_store::Store;
+use clock::{Clock, Entropy};
+use std::sync::Arc;
+
+/// What every service needs: the store, the clock and the random source.
+pub struct Deps {
+    /// Persistence.
+    pub store: Store,
+    /// Wall clock.
+    pub clock: Arc<dyn Clock>,
+    /// Random source.
+    pub entropy: Arc<dyn Entropy>,
+}
+
+/// The services, cheap to clone (each is an `Arc` inside).
+#[derive(Clone)]
+pub struct Services {
+    /// Developer and staff accounts.
+    pub accounts: accounts::Accounts,
+    /// Applications (OAuth clients).
+    pub apps: apps::Apps,
+    /// Sandbox Medicare logins.
+    pub logins: logins::Logins,
+    /// Health checks.
+    pub health: health::Health,
+    deps: Arc<Deps>,
+}
+
+impl Services {
+    /// Builds every service over the same dependencies.
+    pub fn new(deps: Deps) -> Self {
+        let deps = Arc::new(deps);
+        Self {
+            accounts: accounts::Accounts::new(deps.clone()),
+            apps: apps::Apps::new(deps.clone()),
+            logins: logins::Logins::new(deps.clone()),
+            health: health::Health::new(deps.clone()),
+            deps,
+        }
+    }
+
+    /// The clock all services use.
+    pub fn clock(&self) -> &dyn Clock {
+        self.deps.clock.as_ref()
+    }
+
+    /// The random source all services use.
+    pub fn entropy(&self) -> &dyn Entropy {
+        self.deps.entropy.as_ref()
+    }
+}

@@ -1,0 +1,241 @@
+//! Accounts: developers and staff (`users`), organizations and their members, and the
+//! sandbox's Medicare logins (`sandbox_logins`). Rows carry plain values; the domain
+//! parses them into its own types.
+
+use crate::{Store, StoreError, on_pool};
+use chrono::{DateTime, Utc};
+
+/// A user to insert. `email` is already normalised (lowercase) by the domain.
+#[derive(Clone, Debug)]
+pub struct NewUser {
+    /// Primary key (UUID text).
+    pub id: String,
+    /// Normalised e-mail; unique (`users.email`).
+    pub email: String,
+    /// PHC string of the argon2id hash.
+    pub password_hash: String,
+    /// `developer` or `staff`.
+    pub kind: String,
+    /// `reviewer` or `admin` for staff, `None` for developers.
+    pub staff_role: Option<String>,
+    /// When the e-mail was verified, if it is.
+    pub email_verified_at: Option<DateTime<Utc>>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A stored user.
+#[derive(Clone, Debug, sqlx::FromRow, PartialEq, Eq)]
+pub struct UserRow {
+    /// Primary key.
+    pub id: String,
+    /// Normalised e-mail.
+    pub email: String,
+    /// PHC string of the password hash.
+    pub password_hash: String,
+    /// `developer` or `staff`.
+    pub kind: String,
+    /// Staff role.
+    pub staff_role: Option<String>,
+    /// Verification time.
+    pub email_verified_at: Option<DateTime<Utc>>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A stored organization.
+#[derive(Clone, Debug, sqlx::FromRow, PartialEq, Eq)]
+pub struct OrganizationRow {
+    /// Primary key.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Case-folded name; unique (`organizations.name_key`).
+    pub name_key: String,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A sandbox Medicare login to insert.
+#[derive(Clone, Debug)]
+pub struct NewSandboxLogin {
+    /// Case-folded user name; unique (`sandbox_logins.username_key`).
+    pub username_key: String,
+    /// User name as typed by the operator.
+    pub username: String,
+    /// The beneficiary this login opens.
+    pub bene_id: String,
+    /// PHC string of the password hash.
+    pub password_hash: String,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A stored sandbox Medicare login.
+#[derive(Clone, Debug, sqlx::FromRow, PartialEq, Eq)]
+pub struct SandboxLoginRow {
+    /// Case-folded user name.
+    pub username_key: String,
+    /// User name.
+    pub username: String,
+    /// Beneficiary id.
+    pub bene_id: String,
+    /// PHC string of the password hash.
+    pub password_hash: String,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+}
+
+const USER_COLUMNS: &str =
+    "id, email, password_hash, kind, staff_role, email_verified_at, created_at";
+
+impl Store {
+    /// Inserts a user. Fails with `Conflict { constraint: "users.email" }` on a taken e-mail.
+    pub async fn insert_user(&self, user: &NewUser) -> Result<(), StoreError> {
+        on_pool!(self, pool => {
+            insert_user_query(user).execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    /// Inserts a developer and makes them a member of the organization named by
+    /// `organization` (matched case-insensitively through `name_key`); a new organization
+    /// is created with the developer as owner. One transaction: all or nothing.
+    pub async fn insert_developer(
+        &self,
+        user: &NewUser,
+        organization: &OrganizationRow,
+    ) -> Result<OrganizationRow, StoreError> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            insert_user_query(user).execute(&mut *tx).await?;
+            let existing: Option<OrganizationRow> = sqlx::query_as(
+                "SELECT id, name, name_key, created_at FROM organizations WHERE name_key = $1",
+            )
+            .bind(&organization.name_key)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let (org, role) = match existing {
+                Some(org) => (org, "member"),
+                None => {
+                    sqlx::query(
+                        "INSERT INTO organizations (id, name, name_key, created_at) VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind(&organization.id)
+                    .bind(&organization.name)
+                    .bind(&organization.name_key)
+                    .bind(organization.created_at)
+                    .execute(&mut *tx)
+                    .await?;
+                    (organization.clone(), "owner")
+                }
+            };
+            sqlx::query(
+                "INSERT INTO organization_members (organization_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(&org.id)
+            .bind(&user.id)
+            .bind(role)
+            .bind(user.created_at)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(org)
+        })
+    }
+
+    /// The user with this (normalised) e-mail.
+    pub async fn user_by_email(&self, email: &str) -> Result<Option<UserRow>, StoreError> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1");
+        on_pool!(self, pool => {
+            Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(email).fetch_optional(pool).await?)
+        })
+    }
+
+    /// The organization with this case-folded name.
+    pub async fn organization_by_key(
+        &self,
+        name_key: &str,
+    ) -> Result<Option<OrganizationRow>, StoreError> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_as("SELECT id, name, name_key, created_at FROM organizations WHERE name_key = $1")
+                .bind(name_key)
+                .fetch_optional(pool)
+                .await?)
+        })
+    }
+
+    /// The organizations a user belongs to, oldest membership first.
+    pub async fn organizations_of(
+        &self,
+        user_id: &str,
+    ) -> Result<Vec<OrganizationRow>, StoreError> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_as(
+                "SELECT o.id, o.name, o.name_key, o.created_at FROM organizations o \
+                 JOIN organization_members m ON m.organization_id = o.id \
+                 WHERE m.user_id = $1 ORDER BY m.created_at, o.id",
+            )
+            .bind(user_id)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// Inserts a sandbox login. `Conflict { constraint: "sandbox_logins.username_key" }`
+    /// when the name is taken.
+    pub async fn insert_sandbox_login(&self, login: &NewSandboxLogin) -> Result<(), StoreError> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO sandbox_logins (username_key, username, bene_id, password_hash, created_at) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(&login.username_key)
+            .bind(&login.username)
+            .bind(&login.bene_id)
+            .bind(&login.password_hash)
+            .bind(login.created_at)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// The sandbox login with this case-folded user name.
+    pub async fn sandbox_login(
+        &self,
+        username_key: &str,
+    ) -> Result<Option<SandboxLoginRow>, StoreError> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_as(
+                "SELECT username_key, username, bene_id, password_hash, created_at \
+                 FROM sandbox_logins WHERE username_key = $1",
+            )
+            .bind(username_key)
+            .fetch_optional(pool)
+            .await?)
+        })
+    }
+}
+
+fn insert_user_query<'q, DB: sqlx::Database>(
+    user: &'q NewUser,
+) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>
+where
+    String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    DateTime<Utc>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<DateTime<Utc>>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    sqlx::query(
+        "INSERT INTO users (id, email, password_hash, kind, staff_role, email_verified_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&user.id)
+    .bind(&user.email)
+    .bind(&user.password_hash)
+    .bind(&user.kind)
+    .bind(&user.staff_role)
+    .bind(user.email_verified_at)
+    .bind(user.created_at)
+}

@@ -1,0 +1,87 @@
+//! Persistence for bluebutton: one API over two backends.
+//!
+//! [`Store`] is the only type the rest of the system sees. It wraps either a SQLite pool
+//! (the embedded default, a file under `bluebutton-data/`) or a PostgreSQL pool, chosen by
+//! the [`DatabaseUrl`]. Each aggregate has its own module (`accounts`, `apps`) adding
+//! methods to `Store`; every method is run by the store contract suite
+//! (`tests/it/`) against both backends.
+//!
+//! Why one enum and not a trait object: the SQL we write is the same text for both
+//! backends (numbered `$1` placeholders work on SQLite too; unique constraints carry the
+//! same names), so [`on_pool!`] compiles one body twice, once per concrete pool type. That
+//! keeps a single code path, static dispatch and no boxed futures, while a query that
+//! must differ can still `match` on the backend.
+//!
+//! Only this crate contains SQL (an invariant checked by `cargo xtask tidy`).
+
+mod accounts;
+mod apps;
+mod connect;
+mod error;
+mod schema;
+mod url;
+
+pub use accounts::{NewSandboxLogin, NewUser, OrganizationRow, SandboxLoginRow, UserRow};
+pub use apps::{ApplicationRow, NewApplication};
+pub use connect::StoreOptions;
+pub use error::StoreError;
+pub use schema::{MigrationReport, SchemaStatus};
+pub use url::{DatabaseUrl, DatabaseUrlError};
+
+use sqlx::{PgPool, SqlitePool};
+
+/// Handle to the database: cheap to clone (the pools are reference counted).
+#[derive(Clone, Debug)]
+pub struct Store {
+    backend: Backend,
+}
+
+#[derive(Clone, Debug)]
+enum Backend {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs the same expression against whichever pool the store holds.
+///
+/// The body is type-checked once per backend, so it must be valid for both
+/// `SqlitePool` and `PgPool`.
+macro_rules! on_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.backend {
+            $crate::Backend::Sqlite($pool) => $body,
+            $crate::Backend::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+impl Store {
+    /// Which backend this store runs on: `"sqlite"` or `"postgres"`.
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite(_) => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Runs a trivial query: the database answers and a connection can be had.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        on_pool!(self, pool => {
+            sqlx::query("SELECT 1").execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    /// Runs raw SQL: only for the contract suite's set-up (feature `test-support`).
+    #[cfg(feature = "test-support")]
+    pub async fn execute_for_tests(&self, sql: &str) -> Result<u64, StoreError> {
+        let sql = sql.to_owned();
+        on_pool!(self, pool => Ok(sqlx::query(sqlx::AssertSqlSafe(sql.clone())).execute(pool).await?.rows_affected()))
+    }
+
+    /// Closes every connection; later calls fail with [`StoreError::Unavailable`].
+    pub async fn close(&self) {
+        on_pool!(self, pool => pool.close().await)
+    }
+}

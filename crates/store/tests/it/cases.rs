@@ -1,0 +1,396 @@
+//! The contract cases, written once against the `Store` API.
+
+use crate::backends::Fixture;
+use bb_store::{NewApplication, NewSandboxLogin, NewUser, OrganizationRow, StoreError};
+use chrono::{DateTime, TimeZone, Utc};
+
+fn at(secs: i64, micros: u32) -> DateTime<Utc> {
+    Utc.timestamp_opt(1_800_000_000 + secs, micros * 1000)
+        .single()
+        .unwrap_or_else(|| panic!("bad time"))
+}
+
+fn user(n: u32) -> NewUser {
+    NewUser {
+        id: format!("user-{n}"),
+        email: format!("dev{n}@example.org"),
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaA".into(),
+        kind: "developer".into(),
+        staff_role: None,
+        email_verified_at: Some(at(n.into(), 123_456)),
+        created_at: at(n.into(), 654_321),
+    }
+}
+
+fn org(id: &str, name: &str) -> OrganizationRow {
+    OrganizationRow {
+        id: id.into(),
+        name: name.into(),
+        name_key: name.to_lowercase(),
+        created_at: at(0, 1),
+    }
+}
+
+fn app(n: u32, owner: &str, name: &str, uris: &[&str]) -> NewApplication {
+    NewApplication {
+        id: format!("app-{n}"),
+        client_id: format!("{n:0>40}"),
+        client_secret_sha256: vec![u8::try_from(n % 256).unwrap_or(0); 32],
+        owner_id: owner.into(),
+        organization_id: None,
+        name: name.into(),
+        name_key: name.to_lowercase(),
+        environment: "sandbox".into(),
+        data_access_type: "THIRTEEN_MONTH".into(),
+        require_demographic_scopes: true,
+        active: true,
+        redirect_uris: uris.iter().map(|u| (*u).to_owned()).collect(),
+        created_at: at(n.into(), 42),
+    }
+}
+
+async fn with_developer(f: &Fixture, n: u32) -> String {
+    let u = user(n);
+    f.store
+        .insert_developer(&u, &org(&format!("org-{n}"), &format!("Org {n}")))
+        .await
+        .unwrap_or_else(|e| panic!("insert developer: {e}"));
+    u.id
+}
+
+pub async fn migrate_is_idempotent(f: Fixture) {
+    let again = f.store.migrate().await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(again.applied_now.is_empty(), "{again:?}");
+    assert_eq!(again.current, Some(f.store.newest_known_migration()));
+    let status = f
+        .store
+        .schema_status()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        status.pending.is_empty() && status.unknown.is_empty(),
+        "{status:?}"
+    );
+}
+
+pub async fn newer_schema_is_refused_and_nothing_is_written(f: Fixture) {
+    // A byte literal is spelled differently by the two backends.
+    let checksum = if f.store.backend_name() == "postgres" {
+        "'\\x00'::bytea"
+    } else {
+        "X'00'"
+    };
+    let sql = format!(
+        "INSERT INTO _sqlx_migrations (version, description, installed_on, success, checksum, execution_time) \
+         VALUES (99991231000000, 'from the future', CURRENT_TIMESTAMP, TRUE, {checksum}, 1)"
+    );
+    f.store
+        .execute_for_tests(&sql)
+        .await
+        .unwrap_or_else(|e| panic!("fake a newer schema: {e}"));
+    let before = f
+        .store
+        .schema_status()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(before.unknown, vec![99_991_231_000_000]);
+    match f.store.migrate().await {
+        Err(StoreError::SchemaTooNew { unknown, known }) => {
+            assert_eq!(unknown, 99_991_231_000_000);
+            assert_eq!(known, f.store.newest_known_migration());
+            let text = StoreError::SchemaTooNew { unknown, known }.to_string();
+            assert!(
+                text.contains("newer bluebutton") && text.contains("--database-url"),
+                "{text}"
+            );
+        }
+        other => panic!("expected SchemaTooNew, got {other:?}"),
+    }
+    let after = f
+        .store
+        .schema_status()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(before, after);
+}
+
+pub async fn user_email_is_unique(f: Fixture) {
+    let u = user(1);
+    f.store
+        .insert_user(&u)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let again = NewUser {
+        id: "other".into(),
+        ..user(1)
+    };
+    let err = f.store.insert_user(&again).await.err();
+    assert!(
+        err.as_ref()
+            .is_some_and(|e| e.is_conflict_on("users.email")),
+        "{err:?}"
+    );
+    let found = f
+        .store
+        .user_by_email(&u.email)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let found = found.unwrap_or_else(|| panic!("user missing"));
+    assert_eq!(found.id, u.id);
+    assert_eq!(found.created_at, u.created_at);
+    assert_eq!(found.email_verified_at, u.email_verified_at);
+    assert!(
+        f.store
+            .user_by_email("nobody@example.org")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .is_none()
+    );
+}
+
+pub async fn developers_join_or_found_organizations(f: Fixture) {
+    let first = f
+        .store
+        .insert_developer(&user(1), &org("org-a", "Acme Health"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let second = f
+        .store
+        .insert_developer(&user(2), &org("org-b", "ACME health"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(first.id, "org-a");
+    assert_eq!(
+        second.id, "org-a",
+        "same name in another case joins the same organization"
+    );
+    let orgs = f
+        .store
+        .organizations_of("user-2")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        orgs.iter().map(|o| o.name.as_str()).collect::<Vec<_>>(),
+        vec!["Acme Health"]
+    );
+    assert!(
+        f.store
+            .organization_by_key("acme health")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .is_some()
+    );
+}
+
+pub async fn developer_insert_is_all_or_nothing(f: Fixture) {
+    with_developer(&f, 1).await;
+    let clash = NewUser {
+        id: "user-x".into(),
+        ..user(1)
+    };
+    let err = f
+        .store
+        .insert_developer(&clash, &org("org-new", "Brand New Org"))
+        .await
+        .err();
+    assert!(
+        err.as_ref()
+            .is_some_and(|e| e.is_conflict_on("users.email")),
+        "{err:?}"
+    );
+    let org = f
+        .store
+        .organization_by_key("brand new org")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        org.is_none(),
+        "the organization of a failed insert must not remain"
+    );
+}
+
+pub async fn application_round_trips_with_ordered_uris(f: Fixture) {
+    let owner = with_developer(&f, 1).await;
+    let new = app(
+        7,
+        &owner,
+        "My App",
+        &[
+            "https://b.example.org/cb",
+            "http://localhost:3000/cb",
+            "com.example:/x",
+        ],
+    );
+    f.store
+        .insert_application(&new)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let got = f
+        .store
+        .application_by_client_id(&new.client_id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| panic!("app missing"));
+    assert_eq!(got.redirect_uris, new.redirect_uris);
+    assert_eq!(got.client_secret_sha256, new.client_secret_sha256);
+    assert_eq!((got.active, got.require_demographic_scopes), (true, true));
+    assert_eq!(got.created_at, new.created_at);
+    assert_eq!(got.updated_at, new.created_at);
+    assert_eq!(got.data_access_type, "THIRTEEN_MONTH");
+    let all = f
+        .store
+        .applications_of_owner(&owner)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(all, vec![got]);
+    assert!(
+        f.store
+            .application_by_client_id("nope")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .is_none()
+    );
+}
+
+pub async fn application_names_are_unique_per_environment_in_any_case(f: Fixture) {
+    let owner = with_developer(&f, 1).await;
+    f.store
+        .insert_application(&app(
+            1,
+            &owner,
+            "Health Helper",
+            &["https://a.example.org/cb"],
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let err = f
+        .store
+        .insert_application(&app(
+            2,
+            &owner,
+            "HEALTH helper",
+            &["https://a.example.org/cb"],
+        ))
+        .await
+        .err();
+    assert!(
+        err.as_ref()
+            .is_some_and(|e| e.is_conflict_on("applications.name_key")),
+        "{err:?}"
+    );
+    let production = NewApplication {
+        environment: "production".into(),
+        ..app(3, &owner, "Health Helper", &["https://a.example.org/cb"])
+    };
+    f.store
+        .insert_application(&production)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+}
+
+pub async fn application_needs_an_existing_owner(f: Fixture) {
+    let err = f
+        .store
+        .insert_application(&app(1, "ghost", "Orphan", &["https://a.example.org/cb"]))
+        .await
+        .err();
+    assert!(matches!(err, Some(StoreError::MissingReference)), "{err:?}");
+}
+
+pub async fn duplicate_redirect_uri_writes_nothing(f: Fixture) {
+    let owner = with_developer(&f, 1).await;
+    let dup = app(
+        1,
+        &owner,
+        "Dup",
+        &["https://a.example.org/cb", "https://a.example.org/cb"],
+    );
+    let err = f.store.insert_application(&dup).await.err();
+    assert!(
+        err.as_ref()
+            .is_some_and(|e| e.is_conflict_on("application_redirect_uris.uri")),
+        "{err:?}"
+    );
+    assert!(
+        f.store
+            .application_by_client_id(&dup.client_id)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .is_none()
+    );
+}
+
+pub async fn secret_hash_must_be_32_bytes(f: Fixture) {
+    let owner = with_developer(&f, 1).await;
+    let short = NewApplication {
+        client_secret_sha256: vec![1; 31],
+        ..app(1, &owner, "Short", &["https://a.example.org/cb"])
+    };
+    assert!(f.store.insert_application(&short).await.is_err());
+}
+
+pub async fn sandbox_logins_round_trip_and_are_unique(f: Fixture) {
+    let login = NewSandboxLogin {
+        username_key: "bbuser00000".into(),
+        username: "BBUser00000".into(),
+        bene_id: "-19990000000001".into(),
+        password_hash: "$argon2id$x".into(),
+        created_at: at(5, 5),
+    };
+    f.store
+        .insert_sandbox_login(&login)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let got = f
+        .store
+        .sandbox_login("bbuser00000")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        got.map(|l| (l.username, l.bene_id, l.created_at)),
+        Some((
+            login.username.clone(),
+            login.bene_id.clone(),
+            login.created_at
+        ))
+    );
+    let err = f.store.insert_sandbox_login(&login).await.err();
+    assert!(
+        err.as_ref()
+            .is_some_and(|e| e.is_conflict_on("sandbox_logins.username_key")),
+        "{err:?}"
+    );
+}
+
+pub async fn closed_store_is_unavailable(f: Fixture) {
+    f.store.ping().await.unwrap_or_else(|e| panic!("{e}"));
+    f.store.close().await;
+    let err = f.store.ping().await.err();
+    assert!(matches!(err, Some(StoreError::Unavailable(_))), "{err:?}");
+}
+
+pub async fn concurrent_writers_all_land(f: Fixture) {
+    let mut tasks = Vec::new();
+    for n in 0..24u32 {
+        let store = f.store.clone();
+        tasks.push(tokio::spawn(async move {
+            store.insert_user(&user(100 + n)).await
+        }));
+    }
+    for task in tasks {
+        task.await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    for n in 0..24u32 {
+        let email = user(100 + n).email;
+        assert!(
+            f.store
+                .user_by_email(&email)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .is_some(),
+            "{email}"
+        );
+    }
+}

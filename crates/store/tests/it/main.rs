@@ -1,0 +1,43 @@
+//! The store contract suite: every case runs against in-memory SQLite, file SQLite and
+//! PostgreSQL. The PostgreSQL copies are `#[ignore]`d in a plain `cargo test` (no services
+//! needed) and run by `scripts/test`, which creates a uniquely named database, sets
+//! `BLUEBUTTON_TEST_POSTGRES_URL`, and drops the database afterwards. Each PostgreSQL
+//! case works in its own schema of that database.
+
+mod backends;
+mod cases;
+
+/// Generates one test per case and backend.
+macro_rules! contract {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite_memory {
+            $( #[tokio::test] async fn $case() { crate::cases::$case(crate::backends::sqlite_memory().await).await } )*
+        }
+        mod sqlite_file {
+            $( #[tokio::test] async fn $case() { crate::cases::$case(crate::backends::sqlite_file().await).await } )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                #[ignore = "needs PostgreSQL: scripts/test runs it with BLUEBUTTON_TEST_POSTGRES_URL"]
+                async fn $case() { crate::cases::$case(crate::backends::postgres().await).await }
+            )*
+        }
+    };
+}
+
+contract!(
+    migrate_is_idempotent,
+    newer_schema_is_refused_and_nothing_is_written,
+    user_email_is_unique,
+    developers_join_or_found_organizations,
+    developer_insert_is_all_or_nothing,
+    application_round_trips_with_ordered_uris,
+    application_names_are_unique_per_environment_in_any_case,
+    application_needs_an_existing_owner,
+    duplicate_redirect_uri_writes_nothing,
+    secret_hash_must_be_32_bytes,
+    sandbox_logins_round_trip_and_are_unique,
+    closed_store_is_unavailable,
+    concurrent_writers_all_land,
+);
