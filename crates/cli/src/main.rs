@@ -37,10 +37,8 @@ fn run() -> Result<(), CliError> {
     if let Some(format) = cli.log_format {
         config.log.format = format;
     }
-    if let Command::Serve(serve) = &cli.command {
-        if let Some(bind) = &serve.bind {
-            config.server.bind.clone_from(bind);
-        }
+    if let Command::Serve(args::ServeArgs { bind: Some(bind) }) = &cli.command {
+        config.server.bind.clone_from(bind);
     }
     telemetry::init(&config.log).map_err(CliError::Failed)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()

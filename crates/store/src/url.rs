@@ -130,16 +130,17 @@ impl fmt::Debug for DatabaseUrl {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     #[test]
     fn sqlite_forms() {
         assert!(matches!(
             DatabaseUrl::parse("sqlite://bluebutton-data/bluebutton.db"),
-            Ok(DatabaseUrl::SqliteFile(p)) if p == PathBuf::from("bluebutton-data/bluebutton.db")
+            Ok(DatabaseUrl::SqliteFile(p)) if p == Path::new("bluebutton-data/bluebutton.db")
         ));
         assert!(matches!(
             DatabaseUrl::parse("sqlite:///tmp/x.db"),
-            Ok(DatabaseUrl::SqliteFile(p)) if p == PathBuf::from("/tmp/x.db")
+            Ok(DatabaseUrl::SqliteFile(p)) if p == Path::new("/tmp/x.db")
         ));
         assert!(matches!(
             DatabaseUrl::parse("sqlite::memory:"),

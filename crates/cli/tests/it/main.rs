@@ -1,7 +1,10 @@
 //! The `bluebutton` binary, run as a user would: help, bad input, admin commands, serving.
 //! Each test works in its own temporary folder with a scrubbed environment.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests stop loudly
+
 mod admin;
 mod bad_input;
+mod postgres;
 mod serve;
 mod support;

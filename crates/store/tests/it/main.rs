@@ -4,6 +4,8 @@
 //! `BLUEBUTTON_TEST_POSTGRES_URL`, and drops the database afterwards. Each PostgreSQL
 //! case works in its own schema of that database.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests stop loudly
+
 mod backends;
 mod cases;
 

@@ -1,5 +1,8 @@
 //! HTTP behaviour of the server's foundation, driven over real sockets: health checks,
 //! error bodies, request ids, limits and security headers.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests stop loudly
+
 mod health;
 mod middleware;
+mod services;

@@ -1,0 +1,115 @@
+//! The binary on PostgreSQL: migrate, admin commands and serve against a real server.
+//! Ignored in a plain `cargo test`; `scripts/test` runs it with a fresh database in
+//! `BLUEBUTTON_TEST_POSTGRES_URL`. Each test uses its own schema of that database.
+
+use crate::support::*;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+fn postgres_env() -> (String, String) {
+    let url = std::env::var("BLUEBUTTON_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| panic!("BLUEBUTTON_TEST_POSTGRES_URL is not set: run ./scripts/test"));
+    let schema = format!("cli_{}_{}", std::process::id(), free_port());
+    (url, schema)
+}
+
+#[test]
+#[ignore = "needs PostgreSQL: scripts/test runs it with BLUEBUTTON_TEST_POSTGRES_URL"]
+fn admin_commands_and_serve_on_postgres() {
+    let dir = tempdir();
+    let (url, schema) = postgres_env();
+    let with_pg = |args: &[&str], stdin: &str| {
+        let mut cmd = command(dir.path(), args);
+        cmd.env("BLUEBUTTON_DATABASE_URL", &url)
+            .env("BLUEBUTTON__DATABASE__POSTGRES_SCHEMA", &schema)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().unwrap_or_else(|e| panic!("{e}"));
+        if let Some(mut input) = child.stdin.take() {
+            use std::io::Write;
+            let _ = input.write_all(stdin.as_bytes());
+        }
+        child.wait_with_output().unwrap_or_else(|e| panic!("{e}"))
+    };
+    let out = with_pg(&["migrate"], "");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report: serde_json::Value =
+        serde_json::from_str(stdout(&out).trim()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(report["backend"], "postgres");
+
+    let out = with_pg(
+        &[
+            "admin",
+            "create-developer",
+            "--email",
+            "pg@example.org",
+            "--organization",
+            "PG Org",
+            "--password-stdin",
+        ],
+        "correct horse battery\n",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = with_pg(
+        &[
+            "admin",
+            "create-app",
+            "--owner",
+            "pg@example.org",
+            "--name",
+            "PG App",
+            "--redirect-uri",
+            "https://pg.example.org/cb",
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let creds: serde_json::Value =
+        serde_json::from_str(stdout(&out).trim()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(creds["client_secret"].as_str().map(str::len), Some(128));
+    let again = with_pg(
+        &[
+            "admin",
+            "create-app",
+            "--owner",
+            "pg@example.org",
+            "--name",
+            "pg app",
+            "--redirect-uri",
+            "https://pg.example.org/cb",
+        ],
+        "",
+    );
+    assert_one_line_failure(&again, 1, &["application with this name already exists"]);
+
+    let port = free_port();
+    let mut child = command(
+        dir.path(),
+        &["serve", "--bind", &format!("127.0.0.1:{port}")],
+    )
+    .env("BLUEBUTTON_DATABASE_URL", &url)
+    .env("BLUEBUTTON__DATABASE__POSTGRES_SCHEMA", &schema)
+    .stdout(Stdio::null())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap_or_else(|e| panic!("{e}"));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut ok = false;
+    while Instant::now() < deadline && !ok {
+        ok = crate::serve::get(port, "/health/db")
+            .is_some_and(|(status, body)| status == 200 && body.contains("all's well"));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let status = child.wait().unwrap_or_else(|e| panic!("{e}"));
+    assert!(ok, "no healthy answer from serve on PostgreSQL");
+    assert!(status.success(), "{status:?}");
+    assert!(
+        files(dir.path()).is_empty(),
+        "nothing is written locally on PostgreSQL: {:?}",
+        files(dir.path())
+    );
+}
