@@ -159,3 +159,23 @@ fn a_crate_without_workspace_lints_fails() {
     std::fs::write(&path, body).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(rules(tree.path()), vec!["workspace-lints"]);
 }
+
+#[test]
+fn adding_sqlx_to_the_real_web_manifest_fails() {
+    // The real crates/web/Cargo.toml, copied into a scratch tree, plus one line.
+    let tree = tidy_tree();
+    let real = std::fs::read_to_string(repo_root().join("crates/web/Cargo.toml")).unwrap();
+    let patched = real.replace(
+        "[dependencies]\n",
+        "[dependencies]\nsqlx = { workspace = true }\n",
+    );
+    assert_ne!(real, patched, "the web manifest has a [dependencies] table");
+    std::fs::write(tree.path().join("crates/web/Cargo.toml"), patched).unwrap();
+    let found = check(tree.path());
+    assert!(
+        found
+            .iter()
+            .any(|v| v.rule == "dependency-rule" && v.message.contains("`sqlx`")),
+        "{found:?}"
+    );
+}

@@ -100,8 +100,8 @@ fn serves_health_then_stops_on_sigterm() {
     assert!(dir.path().join("bluebutton-data/bluebutton.db").exists());
 }
 
-#[test]
-fn second_start_reuses_the_store() {
+#[tokio::test]
+async fn second_start_reuses_the_store_in_wal_mode() {
     let dir = tempdir();
     let first = run(dir.path(), &["migrate"], "");
     assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
@@ -109,4 +109,10 @@ fn second_start_reuses_the_store() {
     let report: serde_json::Value =
         serde_json::from_str(stdout(&second).trim()).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(report["applied_now"], serde_json::json!([]));
+    let pool = open_sqlite(dir.path()).await;
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&pool)
+        .await
+        .unwrap_or_default();
+    assert_eq!(mode, "wal", "the store file must be in WAL mode");
 }
