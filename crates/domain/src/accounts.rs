@@ -9,7 +9,7 @@ use crate::clock::new_id;
 use crate::{Deps, DomainError};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use bb_store::{NewUser, OrganizationRow};
+use bb_store::{OrganizationRow, UserRow};
 use secrecy::{ExposeSecret, SecretString};
 use std::fmt;
 use std::sync::Arc;
@@ -251,6 +251,25 @@ pub struct CreatedAccount {
     pub organization: Option<String>,
 }
 
+/// A new account whose e-mail counts as verified: a developer, or staff with `role`.
+async fn verified_user(
+    deps: &Deps,
+    email: &Email,
+    password: Password,
+    role: Option<StaffRole>,
+) -> Result<UserRow, DomainError> {
+    let now = deps.clock.now();
+    Ok(UserRow {
+        id: operation_id(deps),
+        email: email.as_str().to_owned(),
+        password_hash: hash_password(deps, password).await?,
+        kind: if role.is_some() { "staff" } else { "developer" }.into(),
+        staff_role: role.map(|r| r.as_str().to_owned()),
+        email_verified_at: Some(now),
+        created_at: now,
+    })
+}
+
 /// Account operations.
 #[derive(Clone)]
 pub struct Accounts {
@@ -276,21 +295,12 @@ impl Accounts {
         let organization = OrganizationName::parse(organization)?;
         let password = Password::parse(password, Some(&email))?;
         let deps = &self.deps;
-        let now = deps.clock.now();
-        let user = NewUser {
-            id: operation_id(deps),
-            email: email.as_str().to_owned(),
-            password_hash: hash_password(deps, password).await?,
-            kind: "developer".into(),
-            staff_role: None,
-            email_verified_at: Some(now),
-            created_at: now,
-        };
+        let user = verified_user(deps, &email, password, None).await?;
         let candidate = OrganizationRow {
             id: operation_id(deps),
             name: organization.as_str().to_owned(),
             name_key: organization.key(),
-            created_at: now,
+            created_at: user.created_at,
         };
         let org = deps
             .store
@@ -317,16 +327,7 @@ impl Accounts {
         let role = StaffRole::parse(role)?;
         let password = Password::parse(password, Some(&email))?;
         let deps = &self.deps;
-        let now = deps.clock.now();
-        let user = NewUser {
-            id: operation_id(deps),
-            email: email.as_str().to_owned(),
-            password_hash: hash_password(deps, password).await?,
-            kind: "staff".into(),
-            staff_role: Some(role.as_str().to_owned()),
-            email_verified_at: Some(now),
-            created_at: now,
-        };
+        let user = verified_user(deps, &email, password, Some(role)).await?;
         deps.store
             .insert_user(&user)
             .await

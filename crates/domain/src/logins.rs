@@ -4,7 +4,7 @@
 
 use crate::accounts::{Password, hash_password, operation_id};
 use crate::{Deps, DomainError};
-use bb_store::NewSandboxLogin;
+use bb_store::SandboxLoginRow;
 use std::sync::Arc;
 
 /// A beneficiary id as BFD uses it: an optional minus sign (synthetic data) and 1–15 digits.
@@ -91,7 +91,7 @@ impl Logins {
         let bene_id = BeneId::parse(bene_id)?;
         let username = Username::parse(username)?;
         let password = Password::attempt(password)?;
-        let login = NewSandboxLogin {
+        let login = SandboxLoginRow {
             username_key: username.key(),
             username: username.0.clone(),
             bene_id: bene_id.as_str().to_owned(),

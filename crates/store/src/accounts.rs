@@ -5,26 +5,7 @@
 use crate::{Store, StoreError, on_pool};
 use chrono::{DateTime, Utc};
 
-/// A user to insert. `email` is already normalised (lowercase) by the domain.
-#[derive(Clone, Debug)]
-pub struct NewUser {
-    /// Primary key (UUID text).
-    pub id: String,
-    /// Normalised e-mail; unique (`users.email`).
-    pub email: String,
-    /// PHC string of the argon2id hash.
-    pub password_hash: String,
-    /// `developer` or `staff`.
-    pub kind: String,
-    /// `reviewer` or `admin` for staff, `None` for developers.
-    pub staff_role: Option<String>,
-    /// When the e-mail was verified, if it is.
-    pub email_verified_at: Option<DateTime<Utc>>,
-    /// Creation time.
-    pub created_at: DateTime<Utc>,
-}
-
-/// A stored user.
+/// A user, as inserted and as read back. `email` is normalised (lowercase) by the domain.
 #[derive(Clone, Debug, sqlx::FromRow, PartialEq, Eq)]
 pub struct UserRow {
     /// Primary key.
@@ -56,22 +37,7 @@ pub struct OrganizationRow {
     pub created_at: DateTime<Utc>,
 }
 
-/// A sandbox Medicare login to insert.
-#[derive(Clone, Debug)]
-pub struct NewSandboxLogin {
-    /// Case-folded user name; unique (`sandbox_logins.username_key`).
-    pub username_key: String,
-    /// User name as typed by the operator.
-    pub username: String,
-    /// The beneficiary this login opens.
-    pub bene_id: String,
-    /// PHC string of the password hash.
-    pub password_hash: String,
-    /// Creation time.
-    pub created_at: DateTime<Utc>,
-}
-
-/// A stored sandbox Medicare login.
+/// A sandbox Medicare login, as inserted and as read back.
 #[derive(Clone, Debug, sqlx::FromRow, PartialEq, Eq)]
 pub struct SandboxLoginRow {
     /// Case-folded user name.
@@ -91,7 +57,7 @@ const USER_COLUMNS: &str =
 
 impl Store {
     /// Inserts a user. Fails with `Conflict { constraint: "users.email" }` on a taken e-mail.
-    pub async fn insert_user(&self, user: &NewUser) -> Result<(), StoreError> {
+    pub async fn insert_user(&self, user: &UserRow) -> Result<(), StoreError> {
         on_pool!(self, pool => {
             insert_user_query(user).execute(pool).await?;
         });
@@ -103,7 +69,7 @@ impl Store {
     /// is created with the developer as owner. One transaction: all or nothing.
     pub async fn insert_developer(
         &self,
-        user: &NewUser,
+        user: &UserRow,
         organization: &OrganizationRow,
     ) -> Result<OrganizationRow, StoreError> {
         on_pool!(self, pool => {
@@ -184,7 +150,7 @@ impl Store {
 
     /// Inserts a sandbox login. `Conflict { constraint: "sandbox_logins.username_key" }`
     /// when the name is taken.
-    pub async fn insert_sandbox_login(&self, login: &NewSandboxLogin) -> Result<(), StoreError> {
+    pub async fn insert_sandbox_login(&self, login: &SandboxLoginRow) -> Result<(), StoreError> {
         on_pool!(self, pool => {
             sqlx::query(
                 "INSERT INTO sandbox_logins (username_key, username, bene_id, password_hash, created_at) \
@@ -219,7 +185,7 @@ impl Store {
 }
 
 fn insert_user_query<'q, DB: sqlx::Database>(
-    user: &'q NewUser,
+    user: &'q UserRow,
 ) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>
 where
     String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,

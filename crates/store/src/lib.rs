@@ -21,7 +21,7 @@ mod error;
 mod schema;
 mod url;
 
-pub use accounts::{NewSandboxLogin, NewUser, OrganizationRow, SandboxLoginRow, UserRow};
+pub use accounts::{OrganizationRow, SandboxLoginRow, UserRow};
 pub use apps::{ApplicationRow, NewApplication};
 pub use connect::StoreOptions;
 pub use error::StoreError;

@@ -96,6 +96,16 @@ impl TestApp {
         format!("{}{path}", self.base_url)
     }
 
+    /// `GET path`; panics only when the request cannot be sent at all.
+    #[allow(clippy::panic)]
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+    }
+
     /// Stops the server after the requests in flight finish.
     pub async fn shutdown(mut self) -> std::io::Result<()> {
         if let Some(stop) = self.stop.take() {

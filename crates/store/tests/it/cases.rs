@@ -1,7 +1,7 @@
 //! The contract cases, written once against the `Store` API.
 
 use crate::backends::Fixture;
-use bb_store::{NewApplication, NewSandboxLogin, NewUser, OrganizationRow, StoreError};
+use bb_store::{NewApplication, OrganizationRow, SandboxLoginRow, StoreError, UserRow};
 use chrono::{DateTime, TimeZone, Utc};
 
 fn at(secs: i64, micros: u32) -> DateTime<Utc> {
@@ -10,8 +10,8 @@ fn at(secs: i64, micros: u32) -> DateTime<Utc> {
         .unwrap_or_else(|| panic!("bad time"))
 }
 
-fn user(n: u32) -> NewUser {
-    NewUser {
+fn user(n: u32) -> UserRow {
+    UserRow {
         id: format!("user-{n}"),
         email: format!("dev{n}@example.org"),
         password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaA".into(),
@@ -120,7 +120,7 @@ pub async fn user_email_is_unique(f: Fixture) {
         .insert_user(&u)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let again = NewUser {
+    let again = UserRow {
         id: "other".into(),
         ..user(1)
     };
@@ -184,7 +184,7 @@ pub async fn developers_join_or_found_organizations(f: Fixture) {
 
 pub async fn developer_insert_is_all_or_nothing(f: Fixture) {
     with_developer(&f, 1).await;
-    let clash = NewUser {
+    let clash = UserRow {
         id: "user-x".into(),
         ..user(1)
     };
@@ -330,7 +330,7 @@ pub async fn secret_hash_must_be_32_bytes(f: Fixture) {
 }
 
 pub async fn sandbox_logins_round_trip_and_are_unique(f: Fixture) {
-    let login = NewSandboxLogin {
+    let login = SandboxLoginRow {
         username_key: "bbuser00000".into(),
         username: "BBUser00000".into(),
         bene_id: "-19990000000001".into(),

@@ -7,12 +7,7 @@ use bb_testkit::spawn_app;
 async fn healthy_server_says_all_is_well() {
     let app = spawn_app().await;
     for path in ["/health", "/health/db"] {
-        let response = app
-            .client
-            .get(app.url(path))
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
+        let response = app.get(path).await;
         assert_eq!(response.status(), 200, "{path}");
         assert_eq!(
             response
@@ -35,12 +30,7 @@ async fn healthy_server_says_all_is_well() {
 async fn unreachable_database_gives_503_naming_the_check() {
     let app = spawn_app().await;
     app.store.close().await;
-    let response = app
-        .client
-        .get(app.url("/health/db"))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let response = app.get("/health/db").await;
     assert_eq!(response.status(), 503);
     let report: HealthReport = response.json().await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(report.status, "fail");

@@ -6,12 +6,7 @@ use bb_web::WebConfig;
 #[tokio::test]
 async fn unknown_paths_answer_like_bb2() {
     let app = spawn_app().await;
-    let response = app
-        .client
-        .get(app.url("/no/such/page?x=1"))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let response = app.get("/no/such/page?x=1").await;
     assert_eq!(response.status(), 404);
     let body: serde_json::Value = response.json().await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(body, serde_json::json!({"detail": "Not found."}));
@@ -20,12 +15,7 @@ async fn unknown_paths_answer_like_bb2() {
 #[tokio::test]
 async fn request_ids_are_made_or_kept() {
     let app = spawn_app().await;
-    let made = app
-        .client
-        .get(app.url("/health"))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let made = app.get("/health").await;
     let id = made
         .headers()
         .get("x-request-id")
@@ -69,12 +59,7 @@ async fn request_ids_are_made_or_kept() {
 #[tokio::test]
 async fn security_headers_are_set() {
     let app = spawn_app().await;
-    let response = app
-        .client
-        .get(app.url("/health"))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let response = app.get("/health").await;
     let header = |name: &str| {
         response
             .headers()
@@ -167,12 +152,7 @@ async fn declared_body_over_the_limit_gets_413() {
 #[tokio::test]
 async fn shutdown_is_graceful() {
     let app = spawn_app().await;
-    let response = app
-        .client
-        .get(app.url("/health"))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let response = app.get("/health").await;
     assert_eq!(response.status(), 200);
     let addr = app.addr;
     app.shutdown().await.unwrap_or_else(|e| panic!("{e}"));
