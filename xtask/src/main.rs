@@ -1,5 +1,5 @@
-//! `cargo xtask`: `tidy` (architecture invariants) and `bench startup` (start to first
-//! answered `/health` with an existing store).
+//! `cargo xtask`: `tidy` (architecture invariants), `codegen` (RIF layouts from BFD's
+//! mappings) and `bench startup` (start to first answered `/health` with an existing store).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -26,8 +26,19 @@ fn main() -> ExitCode {
             }
         }
         ["bench", "startup", rest @ ..] => xtask::bench::startup(&root, rest),
+        ["bench", "generate", rest @ ..] => xtask::bench::generate(&root, rest),
+        ["bench", "import", rest @ ..] => xtask::bench::import(&root, rest),
+        ["codegen"] => codegen(&root),
+        ["codebooks"] => {
+            xtask::codebooks::render(&root.join("data/reference/ccw")).and_then(|text| {
+                let target = root.join("crates/synth/data/ccw-values.tsv");
+                std::fs::write(&target, text)?;
+                println!("wrote {}", target.display());
+                Ok(())
+            })
+        }
         _ => Err(anyhow::anyhow!(
-            "usage: cargo xtask tidy | cargo xtask bench startup [--runs N]"
+            "usage: cargo xtask tidy | cargo xtask codegen | cargo xtask codebooks | cargo xtask bench startup|generate|import [--runs N|--enrollees N]"
         )),
     };
     match result {
@@ -44,4 +55,18 @@ fn workspace_root() -> PathBuf {
         .parent()
         .map(PathBuf::from)
         .unwrap_or_default()
+}
+
+/// Regenerates the RIF layouts and the claims model from BFD's mappings.
+fn codegen(root: &std::path::Path) -> anyhow::Result<()> {
+    let mappings = root.join("data/reference/rif/mappings");
+    let dir = root.join("crates/claims/src");
+    for (file, text) in [
+        ("layouts.rs", xtask::codegen::render(&mappings)?),
+        ("model.rs", xtask::codegen::render_model(&mappings)?),
+    ] {
+        std::fs::write(dir.join(file), text)?;
+        println!("wrote crates/claims/src/{file}");
+    }
+    Ok(())
 }

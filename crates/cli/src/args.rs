@@ -40,9 +40,47 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply pending migrations and print a JSON report.
     Migrate,
+    /// Generate synthetic claims data into the store (or as RIF files with --rif-out).
+    Generate(GenerateArgs),
+    /// Load claims data files into the store.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Operator commands: accounts, applications, sandbox logins.
     #[command(subcommand)]
     Admin(AdminCommand),
+}
+
+/// `generate` flags.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Number of enrollees (BBUser00000 …).
+    #[arg(long, value_name = "N")]
+    pub enrollees: u32,
+    /// Generator seed (default: sandbox.seed, 1). Same seed, same data.
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Generation date YYYY-MM-DD: claims end on or before it (default: sandbox.as_of).
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// Write CCW RIF files into DIR (created if missing) instead of the store.
+    #[arg(long, value_name = "DIR")]
+    pub rif_out: Option<PathBuf>,
+}
+
+/// `import` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Load every CCW RIF file in DIR (BFD layouts, pipe-delimited, header row); one
+    /// transaction per file; prints a JSON summary.
+    Rif(ImportRifArgs),
+}
+
+/// `import rif` arguments.
+#[derive(Debug, Args)]
+pub struct ImportRifArgs {
+    /// Folder of RIF files (a single file also works).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
 }
 
 /// `serve` flags.
@@ -51,6 +89,12 @@ pub struct ServeArgs {
     /// Address to listen on (default 127.0.0.1:8000).
     #[arg(long, env = "BLUEBUTTON_BIND", value_name = "HOST:PORT")]
     pub bind: Option<String>,
+    /// Enrollees to generate when the store has no claims yet (default 40000; 0 = none).
+    #[arg(long, env = "BLUEBUTTON_SANDBOX_ENROLLEES", value_name = "N")]
+    pub sandbox_enrollees: Option<u32>,
+    /// Seed of that sandbox (default 1).
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
 }
 
 /// `admin` subcommands.

@@ -20,6 +20,31 @@ pub struct Config {
     pub database: DatabaseConfig,
     /// Logging.
     pub log: LogConfig,
+    /// The synthetic sandbox generated on first start.
+    pub sandbox: SandboxConfig,
+}
+
+/// `[sandbox]`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SandboxConfig {
+    /// Enrollees generated when `serve` starts on a store without claims (0 = none).
+    pub enrollees: u32,
+    /// Generator seed: the same seed gives the same sandbox on every machine.
+    pub seed: u64,
+    /// Generation date (`YYYY-MM-DD`): claims end on or before it. Fixed by default so
+    /// that the sandbox does not change with the day it is built.
+    pub as_of: String,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        Self {
+            enrollees: 40_000,
+            seed: 1,
+            as_of: "2026-06-30".into(),
+        }
+    }
 }
 
 /// `[server]`

@@ -37,8 +37,16 @@ fn run() -> Result<(), CliError> {
     if let Some(format) = cli.log_format {
         config.log.format = format;
     }
-    if let Command::Serve(args::ServeArgs { bind: Some(bind) }) = &cli.command {
-        config.server.bind.clone_from(bind);
+    if let Command::Serve(serve) = &cli.command {
+        if let Some(bind) = &serve.bind {
+            config.server.bind.clone_from(bind);
+        }
+        if let Some(n) = serve.sandbox_enrollees {
+            config.sandbox.enrollees = n;
+        }
+        if let Some(seed) = serve.seed {
+            config.sandbox.seed = seed;
+        }
     }
     telemetry::init(&config.log).map_err(CliError::Failed)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -49,6 +57,10 @@ fn run() -> Result<(), CliError> {
         match cli.command {
             Command::Serve(_) => commands::serve::run(&config).await,
             Command::Migrate => commands::migrate::run(&config).await,
+            Command::Generate(args) => commands::generate::run(&config, args).await,
+            Command::Import(args::ImportCommand::Rif(args)) => {
+                commands::import::run(&config, args).await
+            }
             Command::Admin(admin) => commands::admin::run(&config, admin).await,
         }
     })

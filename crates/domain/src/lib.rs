@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod apps;
+pub mod claims;
 pub mod clock;
 mod error;
 pub mod health;
@@ -35,6 +36,8 @@ pub struct Services {
     pub accounts: accounts::Accounts,
     /// Applications (OAuth clients).
     pub apps: apps::Apps,
+    /// Claims data: import, sandbox generation.
+    pub claims: claims::Claims,
     /// Sandbox Medicare logins.
     pub logins: logins::Logins,
     /// Health checks.
@@ -49,6 +52,7 @@ impl Services {
         Self {
             accounts: accounts::Accounts::new(deps.clone()),
             apps: apps::Apps::new(deps.clone()),
+            claims: claims::Claims::new(deps.clone()),
             logins: logins::Logins::new(deps.clone()),
             health: health::Health::new(deps.clone()),
             deps,

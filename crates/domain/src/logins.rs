@@ -1,6 +1,10 @@
 //! Sandbox Medicare logins: user name and password that open one beneficiary's data in the
 //! sandbox (the synthetic `BBUser00000`… accounts and those added with
-//! `bluebutton admin add-login`). Passwords are argon2id-hashed like developers'.
+//! `bluebutton admin add-login`). Passwords are argon2id-hashed like developers', except
+//! the generated sandbox's: those passwords are published (`PW` + the user's five digits +
+//! `!`, in CMS's docs and ours), so a slow hash would protect nothing and would cost the
+//! sandbox build 40,000 argon2 runs (about half an hour on two cores). They get a salted
+//! SHA-256 under their own scheme tag, [`sandbox_password_hash`].
 
 use crate::accounts::{Password, hash_password, operation_id};
 use crate::{Deps, DomainError};
@@ -56,6 +60,31 @@ impl Username {
     pub fn key(&self) -> String {
         self.0.to_ascii_lowercase()
     }
+}
+
+/// The scheme tag of generated sandbox logins' password hashes.
+const SANDBOX_SCHEME: &str = "$bb-sandbox-sha256$";
+
+/// The stored hash of a generated sandbox login's (published) password: SHA-256 over a
+/// domain tag, the user name (the salt) and the password.
+pub fn sandbox_password_hash(username: &str, password: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    hasher.update(b"bluebutton sandbox login\0");
+    hasher.update(username.to_ascii_lowercase().as_bytes());
+    hasher.update(b"\0");
+    hasher.update(password.as_bytes());
+    format!("{SANDBOX_SCHEME}{}", hex::encode(hasher.finalize()))
+}
+
+/// Checks a password against a generated sandbox login's hash, in constant time.
+/// `None` when `stored` is not of that scheme (an argon2id PHC string).
+pub fn verify_sandbox_password(stored: &str, username: &str, password: &str) -> Option<bool> {
+    use subtle::ConstantTimeEq;
+    stored.starts_with(SANDBOX_SCHEME).then(|| {
+        let expected = sandbox_password_hash(username, password);
+        bool::from(expected.as_bytes().ct_eq(stored.as_bytes()))
+    })
 }
 
 /// A created login, as reported to the operator (never the password).
@@ -118,6 +147,28 @@ impl Logins {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sandbox_hashes_verify_only_their_own_password() {
+        let stored = sandbox_password_hash("BBUser00042", "PW00042!");
+        assert!(stored.starts_with("$bb-sandbox-sha256$") && !stored.contains("PW00042"));
+        assert_eq!(
+            verify_sandbox_password(&stored, "bbuser00042", "PW00042!"),
+            Some(true)
+        );
+        assert_eq!(
+            verify_sandbox_password(&stored, "BBUser00042", "PW00043!"),
+            Some(false)
+        );
+        assert_eq!(
+            verify_sandbox_password(&stored, "BBUser00043", "PW00042!"),
+            Some(false)
+        );
+        assert_eq!(
+            verify_sandbox_password("$argon2id$v=19$x", "BBUser00042", "PW00042!"),
+            None
+        );
+    }
 
     #[test]
     fn bene_ids_and_usernames() {

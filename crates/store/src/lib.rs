@@ -2,7 +2,7 @@
 //!
 //! [`Store`] is the only type the rest of the system sees. It wraps either a SQLite pool
 //! (the embedded default, a file under `bluebutton-data/`) or a PostgreSQL pool, chosen by
-//! the [`DatabaseUrl`]. Each aggregate has its own module (`accounts`, `apps`) adding
+//! the [`DatabaseUrl`]. Each aggregate has its own module (`accounts`, `apps`, `claims`) adding
 //! methods to `Store`; every method is run by the store contract suite
 //! (`tests/it/`) against both backends.
 //!
@@ -16,6 +16,7 @@
 
 mod accounts;
 mod apps;
+mod claims;
 mod connect;
 mod error;
 mod schema;
@@ -23,6 +24,9 @@ mod url;
 
 pub use accounts::{OrganizationRow, SandboxLoginRow, UserRow};
 pub use apps::{ApplicationRow, NewApplication};
+pub use claims::{
+    BeneficiaryHistoryRow, BeneficiaryRow, ClaimRow, ClaimsCounts, ClaimsTx, SandboxBuildRow,
+};
 pub use connect::StoreOptions;
 pub use error::StoreError;
 pub use schema::{MigrationReport, SchemaStatus};

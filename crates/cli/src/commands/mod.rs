@@ -1,7 +1,10 @@
 //! One module per command; each takes the loaded configuration and its own arguments.
 
 pub mod admin;
+pub mod generate;
+pub mod import;
 pub mod migrate;
+pub mod progress;
 pub mod serve;
 
 use crate::error::CliError;

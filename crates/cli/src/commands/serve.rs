@@ -1,4 +1,6 @@
-//! `bluebutton serve`: bind, open and migrate the store, serve until SIGTERM or Ctrl-C.
+//! `bluebutton serve`: bind, open and migrate the store, generate the synthetic sandbox when
+//! the store has no claims data (`sandbox.enrollees`, default 40,000; 0 = none), serve until
+//! SIGTERM or Ctrl-C.
 //!
 //! Order matters for "nothing written on bad input": the address and the database URL are
 //! checked and the port is bound *before* the store is opened, so a port in use or a typo
@@ -19,8 +21,10 @@ pub async fn run(config: &Config) -> Result<(), CliError> {
         .local_addr()
         .map_err(|e| CliError::Failed(format!("cannot read the bound address: {e}")))?;
     let (store, report) = open::store(config, &url).await?;
+    let services = open::services(store.clone());
+    ensure_sandbox(config, &services).await?;
     let state = AppState {
-        services: open::services(store.clone()),
+        services,
         config: WebConfig {
             max_body_bytes: config.server.max_body_bytes,
             max_header_bytes: config.server.max_header_bytes,
@@ -66,6 +70,36 @@ pub async fn run(config: &Config) -> Result<(), CliError> {
         ))),
         Err(e) => Err(CliError::Failed(format!("the server task failed: {e}"))),
     }
+}
+
+/// Generates the sandbox first when the store has no claims data (see
+/// `Claims::ensure_sandbox`), with a progress bar on stderr.
+async fn ensure_sandbox(config: &Config, services: &bb_domain::Services) -> Result<(), CliError> {
+    let spec = super::generate::spec(config, config.sandbox.enrollees, None, None)?;
+    if spec.enrollees == 0 {
+        return Ok(());
+    }
+    let progress = super::progress::Progress::new("enrollees", u64::from(spec.enrollees));
+    let bar = progress.clone();
+    let started = std::time::Instant::now();
+    let outcome = services
+        .claims
+        .ensure_sandbox(
+            spec,
+            std::sync::Arc::new(move |done, total| bar.update(done.into(), total.into())),
+        )
+        .await?;
+    progress.finish();
+    if let Some(report) = outcome {
+        tracing::info!(
+            enrollees = report.enrollees,
+            claims = report.claims,
+            seed = spec.seed,
+            elapsed_secs = started.elapsed().as_secs(),
+            "sandbox generated"
+        );
+    }
+    Ok(())
 }
 
 /// Binds the listener, with errors that say what to do.

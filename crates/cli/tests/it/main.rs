@@ -1,10 +1,12 @@
-//! The `bluebutton` binary, run as a user would: help, bad input, admin commands, serving.
+//! The `bluebutton` binary, run as a user would: help, bad input, admin commands, claims
+//! data (import, generate, the sandbox), serving.
 //! Each test works in its own temporary folder with a scrubbed environment.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests stop loudly
 
 mod admin;
 mod bad_input;
+mod claims;
 mod postgres;
 mod serve;
 mod support;

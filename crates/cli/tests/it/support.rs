@@ -9,7 +9,9 @@ pub fn binary() -> &'static str {
     env!("CARGO_BIN_EXE_bluebutton")
 }
 
-/// A command in `dir` with every `BLUEBUTTON*` and `RUST_LOG` variable removed and JSON logs.
+/// A command in `dir` with every `BLUEBUTTON*` and `RUST_LOG` variable removed, JSON logs,
+/// and no generated sandbox on `serve` (tests that want one set
+/// `BLUEBUTTON__SANDBOX__ENROLLEES` or pass `--sandbox-enrollees`).
 pub fn command(dir: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(binary());
     cmd.current_dir(dir).args(args);
@@ -19,6 +21,7 @@ pub fn command(dir: &Path, args: &[&str]) -> Command {
         }
     }
     cmd.env("BLUEBUTTON__LOG__FORMAT", "json");
+    cmd.env("BLUEBUTTON__SANDBOX__ENROLLEES", "0");
     cmd
 }
 

@@ -394,3 +394,189 @@ pub async fn concurrent_writers_all_land(f: Fixture) {
         );
     }
 }
+
+fn claim(bene_id: i64, claim_type: i16, claim_id: i64, data: &[u8]) -> bb_store::ClaimRow {
+    bb_store::ClaimRow {
+        bene_id,
+        claim_type,
+        claim_id,
+        service_from: chrono::NaiveDate::from_ymd_opt(2020, 1, 2),
+        service_thru: chrono::NaiveDate::from_ymd_opt(2020, 1, 9),
+        last_updated: at(claim_id.rem_euclid(1000), 0),
+        data: data.to_vec(),
+    }
+}
+
+async fn load(f: &Fixture, rows: &[bb_store::ClaimRow]) {
+    let mut tx = f.store.begin_claims_load().await.unwrap();
+    tx.upsert_claims(rows).await.unwrap();
+    tx.commit().await.unwrap();
+}
+
+pub async fn claims_come_back_in_bfd_order(f: Fixture) {
+    // BFD orders by the claim id as text, then by type name: -1010252550 < -1046286310,
+    // 89 after 777777777, and carrier (1) before pde (7) for the same id.
+    load(
+        &f,
+        &[
+            claim(7, 7, 89, b"pde-89"),
+            claim(7, 1, 777_777_777, b"carrier-777777777"),
+            claim(7, 5, -1_046_286_310, b"inpatient"),
+            claim(7, 1, -1_010_252_550, b"carrier"),
+            claim(7, 7, -1_010_252_550, b"pde"),
+            claim(8, 1, 5, b"other bene"),
+        ],
+    )
+    .await;
+    let got: Vec<(i16, i64)> = f
+        .store
+        .claims_of(7)
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| (c.claim_type, c.claim_id))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (1, -1_010_252_550),
+            (7, -1_010_252_550),
+            (5, -1_046_286_310),
+            (1, 777_777_777),
+            (7, 89)
+        ]
+    );
+    let one = f.store.claim(5, -1_046_286_310).await.unwrap().unwrap();
+    assert_eq!(one, claim(7, 5, -1_046_286_310, b"inpatient"));
+    assert_eq!(f.store.claim(5, 1).await.unwrap(), None);
+
+    // Walking every claim in pages gives each once, in (bene, BFD order).
+    let mut walked = Vec::new();
+    let mut after = None;
+    loop {
+        let page = f.store.claims_page(after, 2).await.unwrap();
+        let Some(last) = page.last() else { break };
+        after = Some((last.bene_id, last.claim_type, last.claim_id));
+        walked.extend(page.iter().map(|c| (c.bene_id, c.claim_id)));
+    }
+    assert_eq!(walked.len(), 6);
+    assert_eq!(walked.last(), Some(&(8, 5)));
+}
+
+pub async fn claim_upserts_replace_and_deletes_remove(f: Fixture) {
+    load(&f, &[claim(1, 1, 10, b"v1"), claim(1, 1, 11, b"keep")]).await;
+    // The same claim again (UPDATE, or a re-run import) replaces it, even for a new bene.
+    load(&f, &[claim(2, 1, 10, b"v2")]).await;
+    let c = f.store.claim(1, 10).await.unwrap().unwrap();
+    assert_eq!((c.bene_id, c.data.as_slice()), (2, b"v2".as_slice()));
+    assert!(
+        f.store
+            .claims_of(1)
+            .await
+            .unwrap()
+            .iter()
+            .all(|c| c.claim_id == 11)
+    );
+
+    let mut tx = f.store.begin_claims_load().await.unwrap();
+    assert!(tx.delete_claim(1, 10).await.unwrap());
+    assert!(!tx.delete_claim(1, 10).await.unwrap());
+    tx.commit().await.unwrap();
+    assert_eq!(f.store.claim(1, 10).await.unwrap(), None);
+    assert_eq!(f.store.claims_counts().await.unwrap().claims, 1);
+}
+
+pub async fn rolled_back_loads_leave_nothing(f: Fixture) {
+    load(&f, &[claim(1, 1, 1, b"before")]).await;
+    let mut tx = f.store.begin_claims_load().await.unwrap();
+    let many: Vec<_> = (100..1_100).map(|i| claim(i % 7, 6, i, b"x")).collect();
+    tx.upsert_claims(&many).await.unwrap();
+    tx.upsert_beneficiaries(&[bene(5, 2020)]).await.unwrap();
+    tx.rollback().await.unwrap();
+    let counts = f.store.claims_counts().await.unwrap();
+    assert_eq!((counts.claims, counts.beneficiaries), (1, 0));
+}
+
+fn bene(bene_id: i64, year: i32) -> bb_store::BeneficiaryRow {
+    bb_store::BeneficiaryRow {
+        bene_id,
+        rfrnc_yr: year,
+        mbi: Some(format!("1S00E00AA{:02}", bene_id % 100)),
+        last_updated: at(year.into(), 0),
+        data: format!("bene {bene_id} {year}").into_bytes(),
+    }
+}
+
+pub async fn beneficiaries_by_year_and_history_by_digest(f: Fixture) {
+    let mut tx = f.store.begin_claims_load().await.unwrap();
+    tx.upsert_beneficiaries(&[bene(3, 2021), bene(3, 2019), bene(4, 2020)])
+        .await
+        .unwrap();
+    let history = |digest: i64| bb_store::BeneficiaryHistoryRow {
+        bene_id: 3,
+        digest,
+        mbi: None,
+        last_updated: at(0, 0),
+        data: vec![1, 2, 3],
+    };
+    tx.upsert_history(&[history(-5), history(9)]).await.unwrap();
+    tx.upsert_history(&[history(9)]).await.unwrap(); // the same record again: kept once
+    tx.commit().await.unwrap();
+    let years: Vec<i32> = f
+        .store
+        .beneficiary_years(3)
+        .await
+        .unwrap()
+        .iter()
+        .map(|b| b.rfrnc_yr)
+        .collect();
+    assert_eq!(years, vec![2019, 2021]);
+    assert_eq!(
+        f.store.beneficiary_years(3).await.unwrap()[0],
+        bene(3, 2019)
+    );
+    let digests: Vec<i64> = f
+        .store
+        .beneficiary_history(3)
+        .await
+        .unwrap()
+        .iter()
+        .map(|h| h.digest)
+        .collect();
+    assert_eq!(digests, vec![-5, 9]);
+    let counts = f.store.claims_counts().await.unwrap();
+    assert_eq!(
+        (
+            counts.beneficiaries,
+            counts.distinct_beneficiaries,
+            counts.history
+        ),
+        (3, 2, 2)
+    );
+
+    let mut tx = f.store.begin_claims_load().await.unwrap();
+    assert!(tx.delete_beneficiary(3, 2019).await.unwrap());
+    assert!(tx.delete_history(3, -5).await.unwrap());
+    tx.commit().await.unwrap();
+    assert_eq!(f.store.beneficiary_years(3).await.unwrap().len(), 1);
+    assert_eq!(f.store.beneficiary_history(3).await.unwrap().len(), 1);
+}
+
+pub async fn sandbox_build_record_round_trips(f: Fixture) {
+    assert_eq!(f.store.sandbox_build().await.unwrap(), None);
+    let mut build = bb_store::SandboxBuildRow {
+        seed: -3,
+        enrollees: 40_000,
+        as_of: "2026-06-30".into(),
+        claims: 0,
+        complete: false,
+        updated_at: at(1, 0),
+    };
+    let mut tx = f.store.begin_claims_load().await.unwrap();
+    tx.record_sandbox_build(&build).await.unwrap();
+    build.complete = true;
+    build.claims = 4_000_000;
+    tx.record_sandbox_build(&build).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(f.store.sandbox_build().await.unwrap(), Some(build));
+}

@@ -42,4 +42,9 @@ contract!(
     sandbox_logins_round_trip_and_are_unique,
     closed_store_is_unavailable,
     concurrent_writers_all_land,
+    claims_come_back_in_bfd_order,
+    claim_upserts_replace_and_deletes_remove,
+    rolled_back_loads_leave_nothing,
+    beneficiaries_by_year_and_history_by_digest,
+    sandbox_build_record_round_trips,
 );
