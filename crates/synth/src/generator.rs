@@ -7,7 +7,7 @@
 //! generated in any order and on any number of threads with the same result.
 //!
 //! What an enrollee looks like (fitted to `fhir-model.md` §3, see [`data`]):
-//! - claims per enrollee are heavy-tailed (mean ≈ 100, median ≈ 45, p99 ≈ 900, ~10 %
+//! - claims per enrollee are heavy-tailed (mean ≈ 100, median ≈ 43, p99 ≈ 950, ~10 %
 //!   without any, up to ~3,000), PDE and outpatient claims dominate;
 //! - claims fall between the start of coverage (at most 12 years before `as_of`) and nine days
 //!   before `as_of` (or death), each "arriving" after its weekly processing date:
@@ -355,6 +355,22 @@ pub(crate) fn part_a_deductible(year: i32) -> i64 {
     }
 }
 
+/// The Part B annual deductible, in cents.
+pub(crate) fn part_b_deductible(year: i32) -> i64 {
+    match year {
+        ..=2015 => 14_700,
+        2016 => 16_600,
+        2017 | 2018 => 18_300,
+        2019 => 18_500,
+        2020 => 19_800,
+        2021 => 20_300,
+        2022 => 23_300,
+        2023 => 22_600,
+        2024 => 24_000,
+        _ => 25_700,
+    }
+}
+
 /// The year's SNF coinsurance per day (days 21–100), in cents: one eighth of the deductible.
 pub(crate) fn snf_daily_coinsurance(year: i32) -> i64 {
     part_a_deductible(year) / 8
@@ -363,4 +379,61 @@ pub(crate) fn snf_daily_coinsurance(year: i32) -> i64 {
 /// Whether a claim of this period is coded in ICD-9 (service ended before 2015-10-01).
 pub(crate) fn is_icd9(thru: NaiveDate) -> bool {
     (thru.year(), thru.month()) < (2015, 10)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Weekday;
+
+    fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap_or(NaiveDate::MIN)
+    }
+
+    #[test]
+    fn allocation_shares_out_every_claim() {
+        let mut rng = Rand::new(1);
+        for total in [0, 1, 2, 3, 7, 50, 3_000] {
+            let counts = allocate(&mut rng, total);
+            assert_eq!(counts.iter().sum::<u32>(), total);
+        }
+    }
+
+    #[test]
+    fn processing_is_the_next_friday() {
+        for day in 1..=14 {
+            let thru = ymd(2024, 3, day);
+            let friday = claims::weekly(thru);
+            assert_eq!(friday.weekday(), Weekday::Fri);
+            assert!(friday > thru && (friday - thru).num_days() <= 7);
+        }
+    }
+
+    #[test]
+    fn arrivals_rise_and_stay_before_as_of() {
+        let as_of = ymd(2025, 6, 30);
+        let claim = || AnyClaim::from(blank::carrier_claim());
+        // Many claims processed the day before `as_of` must still fit, rising, under the cap.
+        let built: Vec<(AnyClaim, NaiveDate)> = (0..50)
+            .map(|i| {
+                (
+                    claim(),
+                    if i < 10 {
+                        ymd(2025, 1, 3)
+                    } else {
+                        ymd(2025, 6, 28)
+                    },
+                )
+            })
+            .collect();
+        let times = arrivals(&mut Rand::new(3), &built, as_of);
+        assert!(times.windows(2).all(|w| w[0] < w[1]));
+        assert!(times.iter().all(|t| t.date() < as_of));
+    }
+
+    #[test]
+    fn icd9_ends_with_september_2015() {
+        assert!(is_icd9(ymd(2015, 9, 30)));
+        assert!(!is_icd9(ymd(2015, 10, 1)));
+    }
 }

@@ -11,7 +11,7 @@ use super::providers::{Facility, Org, Practitioner};
 use super::rng::Rand;
 use super::slots::{dx25, ext12, poa25, px25};
 use super::tables::{Tables, base_charge};
-use super::{Stub, add_days, part_a_deductible, snf_daily_coinsurance};
+use super::{Stub, add_days, part_a_deductible, part_b_deductible, snf_daily_coinsurance};
 use bb_claims::model::AnyClaim;
 use bb_claims::{Hcpcs, IcdCode};
 use chrono::{Datelike, NaiveDate};
@@ -215,7 +215,7 @@ pub(crate) fn outpatient(
         }
         let allowed = percent(line.charge - line.noncovered, rng.range(25, 60));
         let deductible = if i == 0 && deductible_applies {
-            allowed.min(22_600)
+            allowed.min(part_b_deductible(s.from.year()))
         } else {
             0
         };

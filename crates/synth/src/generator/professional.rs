@@ -3,32 +3,16 @@
 //! submitted ≥ allowed = deductible + coinsurance + Medicare payment, and payment =
 //! provider payment + beneficiary payment.
 
-use super::Stub;
 use super::blank;
 use super::claims::{Ctx, Ids, count, money, percent, put_dx, weekly};
 use super::providers::Org;
 use super::rng::Rand;
 use super::slots::dx12;
 use super::tables::{base_charge, betos, place_of_service, type_of_service};
+use super::{Stub, part_b_deductible};
 use bb_claims::Ndc;
 use bb_claims::model::AnyClaim;
 use chrono::{Datelike, NaiveDate};
-
-/// The Part B annual deductible, in cents.
-fn part_b_deductible(year: i32) -> i64 {
-    match year {
-        ..=2015 => 14_700,
-        2016 => 16_600,
-        2017 | 2018 => 18_300,
-        2019 => 18_500,
-        2020 => 19_800,
-        2021 => 20_300,
-        2022 => 23_300,
-        2023 => 22_600,
-        2024 => 24_000,
-        _ => 25_700,
-    }
-}
 
 /// One line's money, in cents.
 #[derive(Default, Clone, Copy)]

@@ -86,6 +86,13 @@ fn texts(codes: impl Iterator<Item = &'static str>, max: usize, fallback: &str) 
     out
 }
 
+/// ICD-9-CM 630–679: complications of pregnancy, childbirth and the puerperium.
+fn is_icd9_pregnancy(code: &str) -> bool {
+    code.get(..3)
+        .and_then(|c| c.parse::<u16>().ok())
+        .is_some_and(|n| (630..=679).contains(&n))
+}
+
 fn digits_only(code: &str) -> bool {
     code.bytes().all(|b| b.is_ascii_digit())
 }
@@ -158,7 +165,7 @@ impl Tables {
             ),
             icd9_dx: icd(
                 codes::icd9_cm(),
-                |c| !c.starts_with('E') && !c.starts_with("V2") && !c.starts_with('6'),
+                |c| !c.starts_with('E') && !c.starts_with("V2") && !is_icd9_pregnancy(c),
                 "25000",
             ),
             icd10_external: {
