@@ -163,9 +163,11 @@ fn run_measured(command: &mut Command) -> anyhow::Result<(String, f64, f64)> {
     Ok((stdout, wall, peak_kb as f64 / 1024.0))
 }
 
+/// The last `"key":number` of a JSON text (top-level fields follow nested ones in our
+/// outputs).
 fn number(json: &str, key: &str) -> f64 {
     let needle = format!("\"{key}\":");
-    json.find(&needle)
+    json.rfind(&needle)
         .map(|i| &json[i + needle.len()..])
         .and_then(|rest| {
             let end = rest.find([',', '}']).unwrap_or(rest.len());

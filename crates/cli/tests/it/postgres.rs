@@ -113,3 +113,49 @@ fn admin_commands_and_serve_on_postgres() {
         files(dir.path())
     );
 }
+
+#[test]
+#[ignore = "needs PostgreSQL: scripts/test runs it with BLUEBUTTON_TEST_POSTGRES_URL"]
+fn claims_data_on_postgres() {
+    let dir = tempdir();
+    let (url, schema) = postgres_env();
+    let with_pg = |args: &[&str]| {
+        command(dir.path(), args)
+            .env("BLUEBUTTON_DATABASE_URL", &url)
+            .env("BLUEBUTTON__DATABASE__POSTGRES_SCHEMA", &schema)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let json = |out: std::process::Output| -> serde_json::Value {
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        serde_json::from_str(stdout(&out).trim()).unwrap_or_else(|e| panic!("{e}"))
+    };
+    let report = json(with_pg(&["generate", "--enrollees", "30", "--seed", "3"]));
+    assert!(report["claims"].as_u64().unwrap_or(0) > 0, "{report}");
+    assert!(report.get("store_bytes").is_none(), "{report}");
+
+    let samples = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../data/reference/rif/static-samples");
+    let summary = json(with_pg(&[
+        "import",
+        "rif",
+        samples.to_str().unwrap_or_default(),
+    ]));
+    assert_eq!(
+        summary["files"].as_array().map(Vec::len),
+        Some(23),
+        "{summary}"
+    );
+
+    // A bad file rolls back on PostgreSQL too: import the same folder plus a broken copy.
+    let bad = dir.path().join("bad");
+    std::fs::create_dir_all(&bad).unwrap_or_else(|e| panic!("{e}"));
+    let text =
+        std::fs::read_to_string(samples.join("sample-a-pde.txt")).unwrap_or_else(|e| panic!("{e}"));
+    let (header, rows) = text.split_once('\n').unwrap_or_default();
+    let broken = format!("{header}\n{}", rows.replacen('|', "|x", 2));
+    std::fs::write(bad.join("pde.txt"), broken).unwrap_or_else(|e| panic!("{e}"));
+    let out = with_pg(&["import", "rif", bad.to_str().unwrap_or_default()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("pde.txt:2:"), "{}", stderr(&out));
+}
