@@ -1,5 +1,5 @@
 //! `cargo xtask codebooks`: the valid values of every CCW codebook variable, rendered as the
-//! TSV that `bb-synth` embeds (`crates/synth/data/ccw-values.tsv`).
+//! TSV that `bb-claims` embeds (`crates/claims/data/ccw-values.tsv`).
 //!
 //! The codebooks (`data/reference/ccw/codebook-*.xml`) are small, regular XML: `<variable
 //! id=… longName=… shortName=…>` elements holding `<valueGroups><valueGroup>` lists of `<value

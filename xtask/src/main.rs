@@ -31,7 +31,7 @@ fn main() -> ExitCode {
         ["codegen"] => codegen(&root),
         ["codebooks"] => {
             xtask::codebooks::render(&root.join("data/reference/ccw")).and_then(|text| {
-                let target = root.join("crates/synth/data/ccw-values.tsv");
+                let target = root.join("crates/claims/data/ccw-values.tsv");
                 std::fs::write(&target, text)?;
                 println!("wrote {}", target.display());
                 Ok(())

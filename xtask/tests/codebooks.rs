@@ -1,4 +1,4 @@
-//! `crates/synth/data/ccw-values.tsv` is what `cargo xtask codebooks` renders from the CCW
+//! `crates/claims/data/ccw-values.tsv` is what `cargo xtask codebooks` renders from the CCW
 //! codebooks today: a stale or hand-edited copy fails here.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests stop loudly
@@ -13,10 +13,11 @@ fn repo_root() -> PathBuf {
 fn the_committed_ccw_values_are_fresh() {
     let root = repo_root();
     let rendered = xtask::codebooks::render(&root.join("data/reference/ccw")).unwrap();
-    let committed = std::fs::read_to_string(root.join("crates/synth/data/ccw-values.tsv")).unwrap();
+    let committed =
+        std::fs::read_to_string(root.join("crates/claims/data/ccw-values.tsv")).unwrap();
     assert!(
         rendered == committed,
-        "crates/synth/data/ccw-values.tsv is stale: run `cargo xtask codebooks`"
+        "crates/claims/data/ccw-values.tsv is stale: run `cargo xtask codebooks`"
     );
 }
 

@@ -10,8 +10,11 @@
 //! - [`field`]: how a field parses from and prints to RIF text, and the compact binary
 //!   encoding the store keeps (a presence bitmap, then varints and short strings).
 //!
+//! - [`codebook`]: the CCW codebooks' valid values and labels (the `display` of coded fields).
+//!
 //! No I/O here: the crate turns text and bytes into values and back.
 
+pub mod codebook;
 pub mod codes;
 pub mod field;
 mod layout;

@@ -10,6 +10,7 @@ pub mod apps;
 pub mod claims;
 pub mod clock;
 mod error;
+pub mod fhir;
 pub mod health;
 pub mod logins;
 

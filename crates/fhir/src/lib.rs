@@ -1,8 +1,10 @@
-//! FHIR R4 resources served by bluebutton, as serde types. No I/O.
+//! FHIR R4 for bluebutton. No I/O.
 //!
-//! Issue 2 brings only `OperationOutcome`, the error resource every FHIR endpoint may
-//! return; Patient, Coverage, ExplanationOfBenefit, Bundle and CapabilityStatement follow
-//! with the FHIR API (their JSON must equal BFD's approved responses).
+//! - [`json`]: the streaming writer the renderers of Patient, Coverage, ExplanationOfBenefit
+//!   and Bundle write with (straight into the response buffer, in element order).
+//! - [`OperationOutcome`]: the error resource, as a serde type.
+
+pub mod json;
 
 use serde::{Deserialize, Serialize};
 

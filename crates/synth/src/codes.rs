@@ -16,32 +16,22 @@
 //! | [`ndc`] | 11-digit NDCs with product names | `ndc.tsv` |
 //! | [`drg`] | MS-DRGs (`"470"`) | `ms-drg.tsv` |
 //! | [`nucc_taxonomy`] | NUCC provider taxonomy | `nucc-taxonomy.tsv` |
-//! | [`ccw_values`] | CCW codebook variable values | `ccw-values.tsv` (`cargo xtask codebooks`) |
+//! | [`ccw_values`] | CCW codebook variable values (from `bb_claims::codebook`) | `crates/claims/data/ccw-values.tsv` (`cargo xtask codebooks`) |
 //! | [`revenue_centers`], [`place_of_service`] | NUBC revenue codes, CMS place of service | derived from `ccw-values.tsv` |
 //!
 //! Tables keep their file order, which puts codes seen in the reference samples and the most
 //! common codes first. Identifiers: [`npi_with_check_digit`], [`npi_is_valid`],
 //! [`synthetic_mbi`], [`mbi_is_synthetic_format`].
 
-mod ccw;
 mod ids;
 
 use std::sync::LazyLock;
 
-pub use ccw::{CcwValueGroup, ccw_value_groups, ccw_values, ccw_variables};
+pub use bb_claims::codebook::{CcwValueGroup, Code, ccw_value_groups, ccw_values, ccw_variables};
 pub use ids::{
     SYNTHETIC_MBI_COUNT, mbi_is_synthetic_format, mbi_is_valid_format, npi_is_valid,
     npi_with_check_digit, synthetic_mbi,
 };
-
-/// A code with its display text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Code {
-    /// The code as claims carry it (`"E119"`, `"0450"`, `"470"`).
-    pub code: &'static str,
-    /// Its display text.
-    pub display: &'static str,
-}
 
 const ICD10_CM: &str = include_str!("../data/icd10-cm.tsv");
 const ICD9_CM: &str = include_str!("../data/icd9-cm.tsv");
@@ -461,10 +451,22 @@ mod tests {
 
     #[test]
     fn every_ccw_variable_has_unique_values() {
-        assert!(ccw::parse(include_str!("../data/ccw-values.tsv")).is_ok());
-        assert!(ccw::parse("X\t1\tA\n").is_err(), "three fields");
-        assert!(ccw::parse("X\t0\tA\tlabel\n").is_err(), "group 0");
-        assert!(ccw::parse("ALIAS\tMISSING\n").is_err(), "alias to nothing");
+        assert!(
+            bb_claims::codebook::parse_codebook(include_str!("../../claims/data/ccw-values.tsv"))
+                .is_ok()
+        );
+        assert!(
+            bb_claims::codebook::parse_codebook("X\t1\tA\n").is_err(),
+            "three fields"
+        );
+        assert!(
+            bb_claims::codebook::parse_codebook("X\t0\tA\tlabel\n").is_err(),
+            "group 0"
+        );
+        assert!(
+            bb_claims::codebook::parse_codebook("ALIAS\tMISSING\n").is_err(),
+            "alias to nothing"
+        );
         assert!(ccw_variables().len() > 300, "{}", ccw_variables().len());
         for id in ccw_variables() {
             let values = ccw_values(id);

@@ -1,13 +1,22 @@
-//! The valid values of CCW codebook variables, from `data/ccw-values.tsv` (rendered from the
-//! codebooks by `cargo xtask codebooks`; its header describes the rows).
+//! The valid values of CCW codebook variables and their labels, from `data/ccw-values.tsv`
+//! (rendered from the CCW codebooks in `data/reference/ccw/` by `cargo xtask codebooks`; its
+//! header describes the rows). The generator draws values from here; the FHIR renderer takes
+//! the `display` of a coded CCW variable from here, as BFD does from the same codebooks.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use super::Code;
+/// A code with its display text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Code {
+    /// The code as claims carry it (`"E119"`, `"0450"`, `"470"`).
+    pub code: &'static str,
+    /// Human-readable meaning.
+    pub display: &'static str,
+}
 
 /// The rendered codebooks.
-const CCW_VALUES: &str = include_str!("../../data/ccw-values.tsv");
+const CCW_VALUES: &str = include_str!("../data/ccw-values.tsv");
 
 /// One `<valueGroup>` of a codebook variable: a list of values, and the codebook's note on when
 /// they apply (empty when it has none), e.g. "For facility type code 7 (clinics):".
@@ -38,17 +47,17 @@ struct Variable {
 
 /// Every variable with values, and the aliases that name them.
 #[derive(Debug, Default)]
-pub(super) struct Ccw {
+pub struct Ccw {
     variables: HashMap<&'static str, Variable>,
     /// Variable ids in file order.
     ids: Vec<&'static str>,
     aliases: HashMap<&'static str, &'static str>,
 }
 
-static CCW: LazyLock<Ccw> = LazyLock::new(|| parse(CCW_VALUES).unwrap_or_default());
+static CCW: LazyLock<Ccw> = LazyLock::new(|| parse_codebook(CCW_VALUES).unwrap_or_default());
 
-/// Parses the rendered codebooks; `Err` names the first line that is not of the format.
-pub(super) fn parse(text: &'static str) -> Result<Ccw, String> {
+/// Parses rendered codebooks (the format of `data/ccw-values.tsv`); `Err` names the first line that is not of the format.
+pub fn parse_codebook(text: &'static str) -> Result<Ccw, String> {
     let mut ccw = Ccw::default();
     for (n, line) in text.lines().enumerate() {
         if line.is_empty() || line.starts_with('#') {

@@ -1,0 +1,6 @@
+//! Domain integration tests: FHIR rendering against BFD's approved responses (golden), on
+//! the `sample-a` RIF files imported through the real importer into an in-memory store.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests stop loudly
+
+mod golden;
