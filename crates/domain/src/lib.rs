@@ -39,6 +39,8 @@ pub struct Services {
     pub apps: apps::Apps,
     /// Claims data: import, sandbox generation.
     pub claims: claims::Claims,
+    /// The FHIR API's reads and searches.
+    pub fhir: fhir::Fhir,
     /// Sandbox Medicare logins.
     pub logins: logins::Logins,
     /// Health checks.
@@ -54,6 +56,7 @@ impl Services {
             accounts: accounts::Accounts::new(deps.clone()),
             apps: apps::Apps::new(deps.clone()),
             claims: claims::Claims::new(deps.clone()),
+            fhir: fhir::Fhir::new(deps.clone()),
             logins: logins::Logins::new(deps.clone()),
             health: health::Health::new(deps.clone()),
             deps,

@@ -83,6 +83,22 @@ pub struct SandboxBuildRow {
     pub updated_at: DateTime<Utc>,
 }
 
+/// What a search needs to know of a claim without reading it: its key and the columns
+/// searches filter on.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct ClaimKeyRow {
+    /// Claim type number (see [`ClaimRow::claim_type`]).
+    pub claim_type: i16,
+    /// `CLM_ID` (or `PDE_ID`).
+    pub claim_id: i64,
+    /// First day of service, days since 1970-01-01.
+    pub service_from: Option<i32>,
+    /// Last day of service, days since 1970-01-01.
+    pub service_thru: Option<i32>,
+    /// Milliseconds since 1970-01-01 UTC.
+    pub last_updated: i64,
+}
+
 /// Row counts of the claims tables.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ClaimsCounts {
@@ -443,6 +459,57 @@ impl Store {
             .fetch_optional(pool)
             .await?;
             Ok(row.map(ClaimRow::from))
+        })
+    }
+
+    /// The keys and search columns of every claim of a beneficiary, in BFD's order: one
+    /// range read on the clustered primary key, blobs not returned.
+    pub async fn claim_keys_of(&self, bene_id: i64) -> Result<Vec<ClaimKeyRow>, StoreError> {
+        crate::on_pool!(self, pool => {
+            Ok(sqlx::query_as(
+                "SELECT claim_type, claim_id, service_from, service_thru, last_updated FROM claims \
+                 WHERE bene_id = $1 ORDER BY sort_key, claim_type",
+            )
+            .bind(bene_id)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// The claims of a beneficiary whose order key lies between those of `first` and
+    /// `last` (claim ids, inclusive), in BFD's order: one range read for a page.
+    pub async fn claims_between(
+        &self,
+        bene_id: i64,
+        first: i64,
+        last: i64,
+    ) -> Result<Vec<ClaimRow>, StoreError> {
+        crate::on_pool!(self, pool => {
+            let rows: Vec<ClaimColumns> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT {CLAIM_COLUMNS} FROM claims WHERE bene_id = $1 AND sort_key >= $2 AND sort_key <= $3 \
+                 ORDER BY sort_key, claim_type"
+            )))
+            .bind(bene_id)
+            .bind(first.to_string())
+            .bind(last.to_string())
+            .fetch_all(pool)
+            .await?;
+            Ok(rows.into_iter().map(ClaimRow::from).collect())
+        })
+    }
+
+    /// The latest reference-year record of every beneficiary with this MBI (current or in
+    /// its history), for Patient searches by identifier: the beneficiary ids, ascending.
+    pub async fn beneficiaries_by_mbi(&self, mbi: &str) -> Result<Vec<i64>, StoreError> {
+        crate::on_pool!(self, pool => {
+            let rows: Vec<(i64,)> = sqlx::query_as(
+                "SELECT bene_id FROM beneficiaries WHERE mbi = $1 \
+                 UNION SELECT bene_id FROM beneficiary_history WHERE mbi = $1 ORDER BY 1",
+            )
+            .bind(mbi)
+            .fetch_all(pool)
+            .await?;
+            Ok(rows.into_iter().map(|(b,)| b).collect())
         })
     }
 

@@ -20,16 +20,19 @@ mod claims;
 mod connect;
 mod error;
 mod schema;
+mod tokens;
 mod url;
 
 pub use accounts::{OrganizationRow, SandboxLoginRow, UserRow};
 pub use apps::{ApplicationRow, NewApplication};
 pub use claims::{
-    BeneficiaryHistoryRow, BeneficiaryRow, ClaimRow, ClaimsCounts, ClaimsTx, SandboxBuildRow,
+    BeneficiaryHistoryRow, BeneficiaryRow, ClaimKeyRow, ClaimRow, ClaimsCounts, ClaimsTx,
+    SandboxBuildRow,
 };
 pub use connect::StoreOptions;
 pub use error::StoreError;
 pub use schema::{MigrationReport, SchemaStatus};
+pub use tokens::AccessTokenRow;
 pub use url::{DatabaseUrl, DatabaseUrlError};
 
 use sqlx::{PgPool, SqlitePool};

@@ -6,6 +6,7 @@
 //! security headers → routes.
 
 pub mod errors;
+mod fhir;
 mod health;
 mod middleware;
 pub use middleware::RequestId;
@@ -28,6 +29,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/health", get(health::all))
         .route("/health/db", get(health::database))
+        .merge(fhir::routes())
         .fallback(errors::not_found)
         .layer(
             ServiceBuilder::new()

@@ -3,9 +3,11 @@
 //! the CCW codebooks, and the common extension shapes.
 
 use bb_claims::Decimal;
-use bb_claims::codebook::ccw_values;
+use bb_claims::codebook::{ccw_value_groups, ccw_values};
 use bb_fhir::json::{Arr, Obj};
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use std::collections::HashMap;
+use std::sync::LazyLock;
 
 /// Base of the CCW variable URLs (`TransformerConstants.BASE_URL_CCW_VARIABLES`).
 pub const CCW: &str = "https://bluebutton.cms.gov/resources/variables/";
@@ -96,6 +98,130 @@ pub fn ext_ccw_quantity(a: &mut Arr<'_>, variable: &str, value: Decimal) {
 pub fn money_fields(m: &mut Obj<'_>, value: Decimal) {
     m.decimal("value", value.units, value.scale)
         .str("currency", "USD");
+}
+
+/// What BFD knows of an NPI (its NPPES lookup): the display name and the NUCC taxonomy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NpiInfo {
+    /// Organization or practitioner display name, if the record has one.
+    pub name: Option<&'static str>,
+    /// NUCC provider taxonomy code and display, if the record has one.
+    pub taxonomy: Option<(&'static str, &'static str)>,
+}
+
+fn non_empty(s: &'static str) -> Option<&'static str> {
+    (!s.is_empty()).then_some(s)
+}
+
+/// Looks an NPI up in `crates/domain/data/npi.tsv` (BFD's fake NPPES test data, see the
+/// file's header).
+pub fn npi_info(npi: &str) -> Option<NpiInfo> {
+    static TABLE: LazyLock<HashMap<&'static str, NpiInfo>> = LazyLock::new(|| {
+        include_str!("../../data/npi.tsv")
+            .lines()
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .filter_map(|l| {
+                let mut f = l.split('\t');
+                let npi = f.next()?;
+                let name = non_empty(f.next().unwrap_or_default());
+                let code = non_empty(f.next().unwrap_or_default());
+                let display = f.next().unwrap_or_default();
+                Some((
+                    npi,
+                    NpiInfo {
+                        name,
+                        taxonomy: code.map(|c| (c, display)),
+                    },
+                ))
+            })
+            .collect()
+    });
+    TABLE.get(npi).copied()
+}
+
+/// The FDA product display BFD shows for an NDC (`PROPRIETARY - SUBSTANCE`), looked up by the
+/// first 9 digits in `crates/domain/data/ndc.tsv`.
+pub fn ndc_display(ndc: &str) -> Option<&'static str> {
+    static TABLE: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| {
+        include_str!("../../data/ndc.tsv")
+            .lines()
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .filter_map(|l| l.split_once('\t'))
+            .collect()
+    });
+    TABLE.get(ndc.get(..9)?).copied()
+}
+
+fn icd_table() -> &'static HashMap<(u8, &'static str), &'static str> {
+    static TABLE: LazyLock<HashMap<(u8, &'static str), &'static str>> = LazyLock::new(|| {
+        include_str!("../../data/icd.tsv")
+            .lines()
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .filter_map(|l| {
+                let mut f = l.splitn(3, '\t');
+                let kind = f.next()?.bytes().next()?;
+                Some(((kind, f.next()?), f.next()?))
+            })
+            .collect()
+    });
+    &TABLE
+}
+
+/// The display BFD gives an ICD diagnosis code (its `DGNS_CD.txt` lookup; `crates/domain/data/
+/// icd.tsv`), whatever the ICD version.
+pub fn icd_diagnosis_display(code: &str) -> Option<&'static str> {
+    icd_table().get(&(b'D', code)).copied()
+}
+
+/// The display BFD gives an ICD procedure code (its `PRCDR_CD.txt` lookup).
+pub fn icd_procedure_display(code: &str) -> Option<&'static str> {
+    icd_table().get(&(b'P', code)).copied()
+}
+
+/// The label of a CCW variable (the codebook's `label`, e.g. "Claim Total Charge Amount"), the
+/// display BFD gives supportingInfo, adjudication and benefitBalance category codings whose code
+/// is the variable's URL. `variable` is lower case, as in the URL; `crates/domain/data/
+/// ccw-labels.tsv` (rendered from the CCW codebooks, see its header).
+pub fn ccw_label(variable: &str) -> Option<&'static str> {
+    static TABLE: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| {
+        include_str!("../../data/ccw-labels.tsv")
+            .lines()
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .filter_map(|l| l.split_once('\t'))
+            .collect()
+    });
+    TABLE.get(variable).copied()
+}
+
+/// The display BFD gives a code of a CCW variable (`TransformerUtilsV2.calculateCodingDisplay`):
+/// the codebook label when exactly one value of the variable has that code, `None` when none
+/// or several do (e.g. `CARR_LINE_PRVDR_TYPE_CD` `0`, listed for current and pre-version-H
+/// claims). Unlike [`ccw_display`] it allocates nothing.
+pub fn ccw_display_bfd(variable: &str, code: &str) -> Option<&'static str> {
+    let mut buf = [0u8; 64];
+    let upper = buf.get_mut(..variable.len()).and_then(|b| {
+        b.copy_from_slice(variable.as_bytes());
+        b.make_ascii_uppercase();
+        std::str::from_utf8(b).ok()
+    });
+    let owned;
+    let upper = match upper {
+        Some(u) => u,
+        None => {
+            owned = variable.to_ascii_uppercase();
+            &owned
+        }
+    };
+    let mut found = None;
+    for group in ccw_value_groups(upper) {
+        for c in group.values().iter().filter(|c| c.code == code) {
+            if found.is_some() {
+                return None;
+            }
+            found = Some(c.display);
+        }
+    }
+    found
 }
 
 #[cfg(test)]

@@ -9,6 +9,8 @@
 //! - [`coverage`]: the four Coverage parts (A, B, C, D).
 //! - [`eob`]: ExplanationOfBenefit, one module per claim type, shared pieces in
 //!   `eob/common.rs`.
+//! - [`search`]: BB2's search parameters; [`service`]: read and search for the caller's
+//!   patient, paging and bundles.
 //! - [`common`]: datatypes and lookups shared by all (codings with codebook displays,
 //!   extensions, money, dates, identifiers).
 
@@ -16,6 +18,10 @@ pub mod common;
 pub mod coverage;
 pub mod eob;
 pub mod patient;
+pub mod search;
+pub mod service;
+
+pub use service::{AuthError, Fhir, FhirError, Links, PatientContext, RenderOptions};
 
 use chrono::{DateTime, Utc};
 

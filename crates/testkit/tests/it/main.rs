@@ -1,8 +1,9 @@
 //! HTTP behaviour of the server's foundation, driven over real sockets: health checks,
-//! error bodies, request ids, limits and security headers.
+//! error bodies, request ids, limits and security headers, and the FHIR API.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests stop loudly
 
+mod fhir;
 mod health;
 mod middleware;
 mod services;

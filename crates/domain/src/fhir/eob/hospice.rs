@@ -1,14 +1,382 @@
-//! ExplanationOfBenefit for hospice claims (BFD's transformer for this type), profile
-//! `C4BB-ExplanationOfBenefit-Inpatient-Institutional`.
+//! ExplanationOfBenefit for hospice claims, after BFD's `HospiceClaimTransformerV2` (profile
+//! `C4BB-ExplanationOfBenefit-Inpatient-Institutional`; approved response
+//! `eobReadHospice.json`).
 
-use super::common::{C4BB_EOB, header};
+use super::common::C4BB_EOB;
+use super::institutional::{
+    Adj, CareTeam, Diagnoses, DxType, Header, Info, InstType, Role, adjudication, ext_coding,
+    ext_coding_char, ext_date, ext_identifier, ext_quantity, modifier_hcpcs, modifier_unit,
+    quantity_value, unit_count_ext, write_benefit_balance, write_header, write_insurance,
+    write_location, write_product, write_revenue, write_total_payment,
+};
 use crate::fhir::RenderContext;
+use bb_claims::codes::IcdCode;
 use bb_claims::model::HospiceClaim;
 
 /// Renders one hospice claim.
 pub fn render(claim: &HospiceClaim, ctx: &RenderContext, out: &mut Vec<u8>) {
-    let id = format!("hospice-{}", claim.clm_id);
+    let c = claim;
+    let id = format!("hospice-{}", c.clm_id);
+    let profile = format!("{C4BB_EOB}Inpatient-Institutional");
+    let h = Header {
+        kind: InstType::Hospice,
+        id: &id,
+        profile: &profile,
+        clm_id: c.clm_id,
+        clm_grp_id: c.clm_grp_id,
+        bene_id: c.bene_id,
+        final_action: c.final_action,
+        nch_clm_type_cd: &c.nch_clm_type_cd,
+        claim_query_code: c.claim_query_code,
+        from: c.clm_from_dt,
+        thru: c.clm_thru_dt,
+        prvdr_num: &c.prvdr_num,
+        org_npi: c.org_npi_num.as_ref(),
+        clm_fac_type_cd: c.clm_fac_type_cd,
+    };
+    let mut team = CareTeam::new();
+    team.add_physician(
+        c.at_physn_npi.as_ref(),
+        c.at_physn_upin.as_deref(),
+        Role::Attending,
+    );
+    for l in &c.lines {
+        team.add_line(l.rndrng_physn_upin.as_deref(), l.rndrng_physn_npi.as_ref());
+    }
+    let mut dx = Diagnoses::new();
+    let other = DxType::Other;
+    let ext = DxType::External;
+    dx.add(
+        c.prncpal_dgns_cd.as_ref().map(IcdCode::as_str),
+        c.prncpal_dgns_vrsn_cd,
+        DxType::Principal,
+        None,
+    );
+    dx.add(
+        c.icd_dgns_cd1.as_ref().map(IcdCode::as_str),
+        c.icd_dgns_vrsn_cd1,
+        other,
+        None,
+    );
+    dx.add(
+        c.icd_dgns_cd2.as_ref().map(IcdCode::as_str),
+        c.icd_dgns_vrsn_cd2,
+        other,
+        None,
+    );
+    dx.add(
+        c.icd_dgns_cd3.as_ref().map(IcdCode::as_str),
+        c.icd_dgns_vrsn_cd3,
+        other,
+        None,
+    );
+    dx.add(
+        c.icd_dgns_cd4.as_ref().map(IcdCode::as_str),
+        c.icd_dgns_vrsn_cd4,
+        other,
+        None,
+    );
+    dx.add(
+        c.icd_dgns_cd5.as_ref().map(IcdCode::as_str),
+        c.icd_dgns_vrsn_cd5,
+        other,
+        None,
+    );
+    dx.add(
+        c.icd_dgns_cd6.as_ref().map(IcdCode::as_str),
+        c.icd_dgns_vrsn_cd6,
+        other,
+        None,
+    );
+    dx.add(
+        c.icd_dgns_cd7.as_ref().map(IcdCode::as_str),
+        c.icd_dgns_vrsn_cd7,
+        other,
+        None,
+    );
+    dx.add(
+        c.icd_dgns_cd8.as_ref().map(IcdCode::as_str),
+        c.icd_dgns_vrsn_cd8,
+        other,
+        None,
+    );
+    dx.add(
+        c.icd_dgns_cd9.as_ref().map(IcdCode::as_str),
+        c.icd_dgns_vrsn_cd9,
+        other,
+        None,
+    );
+    dx.add(
+        c.icd_dgns_cd10.as_ref().map(IcdCode::as_str),
+        c.icd_dgns_vrsn_cd10,
+        other,
+        None,
+    );
+    dx.add(
+        c.icd_dgns_cd11.as_ref().map(IcdCode::as_str),
+        c.icd_dgns_vrsn_cd11,
+        other,
+        None,
+    );
+    dx.add(
+        c.icd_dgns_cd12.as_ref().map(IcdCode::as_str),
+        c.icd_dgns_vrsn_cd12,
+        other,
+        None,
+    );
+    dx.add(
+        c.icd_dgns_cd13.as_ref().map(IcdCode::as_str),
+        c.icd_dgns_vrsn_cd13,
+        other,
+        None,
+    );
+    dx.add(
+        c.icd_dgns_cd14.as_ref().map(IcdCode::as_str),
+        c.icd_dgns_vrsn_cd14,
+        other,
+        None,
+    );
+    dx.add(
+        c.icd_dgns_cd15.as_ref().map(IcdCode::as_str),
+        c.icd_dgns_vrsn_cd15,
+        other,
+        None,
+    );
+    dx.add(
+        c.icd_dgns_cd16.as_ref().map(IcdCode::as_str),
+        c.icd_dgns_vrsn_cd16,
+        other,
+        None,
+    );
+    dx.add(
+        c.icd_dgns_cd17.as_ref().map(IcdCode::as_str),
+        c.icd_dgns_vrsn_cd17,
+        other,
+        None,
+    );
+    dx.add(
+        c.icd_dgns_cd18.as_ref().map(IcdCode::as_str),
+        c.icd_dgns_vrsn_cd18,
+        other,
+        None,
+    );
+    dx.add(
+        c.icd_dgns_cd19.as_ref().map(IcdCode::as_str),
+        c.icd_dgns_vrsn_cd19,
+        other,
+        None,
+    );
+    dx.add(
+        c.icd_dgns_cd20.as_ref().map(IcdCode::as_str),
+        c.icd_dgns_vrsn_cd20,
+        other,
+        None,
+    );
+    dx.add(
+        c.icd_dgns_cd21.as_ref().map(IcdCode::as_str),
+        c.icd_dgns_vrsn_cd21,
+        other,
+        None,
+    );
+    dx.add(
+        c.icd_dgns_cd22.as_ref().map(IcdCode::as_str),
+        c.icd_dgns_vrsn_cd22,
+        other,
+        None,
+    );
+    dx.add(
+        c.icd_dgns_cd23.as_ref().map(IcdCode::as_str),
+        c.icd_dgns_vrsn_cd23,
+        other,
+        None,
+    );
+    dx.add(
+        c.icd_dgns_cd24.as_ref().map(IcdCode::as_str),
+        c.icd_dgns_vrsn_cd24,
+        other,
+        None,
+    );
+    dx.add(
+        c.icd_dgns_cd25.as_ref().map(IcdCode::as_str),
+        c.icd_dgns_vrsn_cd25,
+        other,
+        None,
+    );
+    dx.add(c.fst_dgns_e_cd.as_deref(), c.fst_dgns_e_vrsn_cd, ext, None);
+    dx.add(
+        c.icd_dgns_e_cd1.as_deref(),
+        c.icd_dgns_e_vrsn_cd1,
+        ext,
+        None,
+    );
+    dx.add(
+        c.icd_dgns_e_cd2.as_deref(),
+        c.icd_dgns_e_vrsn_cd2,
+        ext,
+        None,
+    );
+    dx.add(
+        c.icd_dgns_e_cd3.as_deref(),
+        c.icd_dgns_e_vrsn_cd3,
+        ext,
+        None,
+    );
+    dx.add(
+        c.icd_dgns_e_cd4.as_deref(),
+        c.icd_dgns_e_vrsn_cd4,
+        ext,
+        None,
+    );
+    dx.add(
+        c.icd_dgns_e_cd5.as_deref(),
+        c.icd_dgns_e_vrsn_cd5,
+        ext,
+        None,
+    );
+    dx.add(
+        c.icd_dgns_e_cd6.as_deref(),
+        c.icd_dgns_e_vrsn_cd6,
+        ext,
+        None,
+    );
+    dx.add(
+        c.icd_dgns_e_cd7.as_deref(),
+        c.icd_dgns_e_vrsn_cd7,
+        ext,
+        None,
+    );
+    dx.add(
+        c.icd_dgns_e_cd8.as_deref(),
+        c.icd_dgns_e_vrsn_cd8,
+        ext,
+        None,
+    );
+    dx.add(
+        c.icd_dgns_e_cd9.as_deref(),
+        c.icd_dgns_e_vrsn_cd9,
+        ext,
+        None,
+    );
+    dx.add(
+        c.icd_dgns_e_cd10.as_deref(),
+        c.icd_dgns_e_vrsn_cd10,
+        ext,
+        None,
+    );
+    dx.add(
+        c.icd_dgns_e_cd11.as_deref(),
+        c.icd_dgns_e_vrsn_cd11,
+        ext,
+        None,
+    );
+    dx.add(
+        c.icd_dgns_e_cd12.as_deref(),
+        c.icd_dgns_e_vrsn_cd12,
+        ext,
+        None,
+    );
+
     bb_fhir::json::object(out, |o| {
-        header(o, &id, &format!("{C4BB_EOB}Inpatient-Institutional"), ctx);
+        write_header(o, &h, ctx, |a| {
+            ext_coding_char(
+                a,
+                "nch_near_line_rec_ident_cd",
+                c.nch_near_line_rec_ident_cd,
+            );
+            if let Some(v) = &c.fi_doc_clm_cntl_num {
+                ext_identifier(a, "fi_doc_clm_cntl_num", v);
+            }
+            if let Some(v) = c.fi_clm_proc_dt {
+                ext_date(a, "fi_clm_proc_dt", v);
+            }
+            if let Some(v) = &c.clm_mdcr_non_pmt_rsn_cd {
+                ext_coding(a, "clm_mdcr_non_pmt_rsn_cd", v);
+            }
+            ext_coding_char(a, "clm_srvc_clsfctn_type_cd", c.clm_srvc_clsfctn_type_cd);
+            if let Some(v) = &c.fi_num {
+                ext_coding(a, "fi_num", v);
+            }
+            ext_quantity(a, "bene_hospc_prd_cnt", c.bene_hospc_prd_cnt);
+        });
+        team.write(o);
+        o.arr("supportingInfo", |a| {
+            let mut i = Info::new(a);
+            i.received_date(c.nch_wkly_proc_dt);
+            i.opt_char("nch_ptnt_stus_ind_cd", c.nch_ptnt_status_ind_cd);
+            i.admission_period(c.clm_hospc_start_dt_id, c.nch_bene_dschrg_dt);
+            i.type_of_bill(c.clm_freq_cd);
+            i.discharge_status(&c.ptnt_dschrg_stus_cd);
+            i.opt_char("nch_prmry_pyr_cd", c.nch_prmry_pyr_cd);
+        });
+        dx.write(o);
+        write_insurance(o, 'a', c.bene_id);
+        o.arr("item", |a| {
+            for l in &c.lines {
+                a.obj(|it| {
+                    it.arr("extension", |x| unit_count_ext(x, l.rev_cntr_unit_cnt));
+                    it.int("sequence", l.clm_line_num);
+                    team.write_line_sequences(
+                        it,
+                        l.rndrng_physn_upin.as_deref(),
+                        l.rndrng_physn_npi.as_ref(),
+                    );
+                    write_revenue(it, &l.rev_cntr, l.rev_cntr_ddctbl_coinsrnc_cd, None);
+                    write_product(it, l.hcpcs_cd.as_ref(), false, None);
+                    it.arr("modifier", |m| {
+                        modifier_unit(m, l.rev_cntr_ndc_qty_qlfr_cd.as_deref());
+                        modifier_hcpcs(m, l.hcpcs_1st_mdfr_cd.as_deref());
+                        modifier_hcpcs(m, l.hcpcs_2nd_mdfr_cd.as_deref());
+                    });
+                    if let Some(d) = l.rev_cntr_dt {
+                        it.str("servicedDate", &crate::fhir::common::date(d));
+                    }
+                    write_location(it, &c.prvdr_state_cd);
+                    it.obj("quantity", |q| quantity_value(q, l.rev_cntr_ndc_qty));
+                    it.arr("adjudication", |adj| {
+                        adjudication(
+                            adj,
+                            Adj::Submitted,
+                            "rev_cntr_rate_amt",
+                            l.rev_cntr_rate_amt,
+                        );
+                        adjudication(
+                            adj,
+                            Adj::Submitted,
+                            "rev_cntr_tot_chrg_amt",
+                            l.rev_cntr_tot_chrg_amt,
+                        );
+                        adjudication(
+                            adj,
+                            Adj::Noncovered,
+                            "rev_cntr_ncvrd_chrg_amt",
+                            l.rev_cntr_ncvrd_chrg_amt,
+                        );
+                        adjudication(
+                            adj,
+                            Adj::PaidToProvider,
+                            "rev_cntr_prvdr_pmt_amt",
+                            l.rev_cntr_prvdr_pmt_amt,
+                        );
+                        adjudication(
+                            adj,
+                            Adj::PaidToPatient,
+                            "rev_cntr_bene_pmt_amt",
+                            l.rev_cntr_bene_pmt_amt,
+                        );
+                        adjudication(
+                            adj,
+                            Adj::Submitted,
+                            "rev_cntr_pmt_amt_amt",
+                            l.rev_cntr_pmt_amt_amt,
+                        );
+                    });
+                });
+            }
+        });
+        write_total_payment(o, c.clm_tot_chrg_amt, c.clm_pmt_amt);
+        write_benefit_balance(o, |f| {
+            f.count("clm_utlztn_day_cnt", c.clm_utlztn_day_cnt)
+                .money("prpayamt", c.nch_prmry_pyr_clm_pd_amt);
+        });
     });
 }

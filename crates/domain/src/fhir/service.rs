@@ -1,0 +1,681 @@
+//! The FHIR read and search interactions of Blue Button 2.0 v2 over the claims store, for
+//! one caller's patient: the handler passes the [`PatientContext`] of the bearer token and
+//! every query is bound to that beneficiary — another patient's resource is "not found",
+//! never "forbidden", so ids cannot be probed.
+//!
+//! Searches page by offset over the beneficiary's claim keys, read in BFD's order with one
+//! range read (no blob), then read one page of claims with a second range read and render
+//! only those: the cost of a page does not grow with the enrollee's claim count beyond the
+//! key scan. Bundles follow BFD (`TransformerUtilsV2.createBundle`, `OffsetLinkBuilder`):
+//! `total` is the full match count, links `first`, `next`, `previous`, `last`, then `self`.
+
+use super::RenderContext;
+use super::coverage::Part;
+use super::search::{self, DateFilter, SearchError};
+use crate::accounts::operation_id;
+use crate::claims::rows::{beneficiary_of, claim_of, claim_type_number, history_of};
+use crate::clock::new_id;
+use crate::{Deps, DomainError};
+use bb_claims::RecordType;
+use bb_fhir::json::{Arr, object};
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+
+/// Whose data a request may see: the beneficiary of the caller's token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PatientContext {
+    bene_id: i64,
+}
+
+impl PatientContext {
+    /// A context for tests that have no authorization server to ask.
+    #[cfg(any(test, feature = "test-support"))]
+    pub fn for_tests(bene_id: i64) -> Self {
+        Self { bene_id }
+    }
+
+    /// The beneficiary.
+    pub fn bene_id(&self) -> i64 {
+        self.bene_id
+    }
+}
+
+/// Why a FHIR interaction failed.
+#[derive(Debug, thiserror::Error)]
+pub enum FhirError {
+    /// No such resource for this patient (BB2: 404 `{"detail": "Not found."}`).
+    #[error("Not found.")]
+    NotFound,
+    /// A parameter or id with a bad value (BB2: 400 `{"detail": …}`).
+    #[error("{0}")]
+    Invalid(String),
+    /// The store failed.
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+}
+
+impl From<SearchError> for FhirError {
+    fn from(e: SearchError) -> Self {
+        Self::Invalid(e.0)
+    }
+}
+
+/// Why a bearer token opens nothing (the web layer answers 401).
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// No such token, or it expired or was revoked.
+    #[error("Authentication credentials were not provided.")]
+    Invalid,
+    /// The store failed.
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+}
+
+/// Where links of a search point: the client-visible base of the FHIR API and the URL of
+/// the request itself.
+#[derive(Clone, Debug)]
+pub struct Links {
+    /// E.g. `https://sandbox.example.org/v2/fhir/` (ends with `/`).
+    pub base: String,
+    /// The request URL as the client sent it (the `self` link).
+    pub self_url: String,
+}
+
+/// Request headers BFD honours that change rendering.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RenderOptions {
+    /// `IncludeTaxNumbers: true`.
+    pub include_tax_numbers: bool,
+}
+
+/// FHIR interactions.
+#[derive(Clone)]
+pub struct Fhir {
+    deps: Arc<Deps>,
+}
+
+fn ms(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+impl Fhir {
+    pub(crate) fn new(deps: Arc<Deps>) -> Self {
+        Self { deps }
+    }
+
+    /// The patient context of a bearer token: one SHA-256 and one primary-key lookup. The
+    /// token must exist, be unexpired and unrevoked.
+    pub async fn authenticate(&self, bearer: &str) -> Result<PatientContext, AuthError> {
+        use sha2::{Digest, Sha256};
+        let hash = Sha256::digest(bearer.as_bytes());
+        let row = self
+            .deps
+            .store
+            .access_token(&hash)
+            .await
+            .map_err(|e| {
+                AuthError::Domain(DomainError::from_store(e, || operation_id(&self.deps), &[]))
+            })?
+            .ok_or(AuthError::Invalid)?;
+        if row.revoked_at.is_some() || row.expires_at <= ms(self.deps.clock.now()) {
+            return Err(AuthError::Invalid);
+        }
+        Ok(PatientContext {
+            bene_id: row.bene_id,
+        })
+    }
+
+    /// Stores an access token for `bene_id` valid for an hour and returns it: for tests of
+    /// the FHIR API until the authorization server issues real ones (issue 5).
+    #[cfg(any(test, feature = "test-support"))]
+    pub async fn issue_token_for_tests(&self, bene_id: i64) -> Result<String, DomainError> {
+        use sha2::{Digest, Sha256};
+        let token = crate::clock::random_alphanumeric(self.deps.entropy.as_ref(), 40);
+        let row = bb_store::AccessTokenRow {
+            token_sha256: Sha256::digest(token.as_bytes()).to_vec(),
+            application_id: None,
+            bene_id,
+            scopes: "patient/Patient.read patient/Coverage.read patient/ExplanationOfBenefit.read"
+                .into(),
+            expires_at: ms(self.deps.clock.now()) + 3_600_000,
+            revoked_at: None,
+        };
+        self.deps
+            .store
+            .insert_access_token(&row)
+            .await
+            .map_err(|e| DomainError::from_store(e, || operation_id(&self.deps), &[]))?;
+        Ok(token)
+    }
+
+    fn store_error(&self, e: bb_store::StoreError) -> FhirError {
+        FhirError::Domain(DomainError::from_store(e, || operation_id(&self.deps), &[]))
+    }
+
+    fn damaged(&self, e: &bb_claims::DecodeError) -> FhirError {
+        FhirError::Domain(DomainError::internal(operation_id(&self.deps), e))
+    }
+
+    /// `GET ExplanationOfBenefit/{id}`: ids are `<type>-<claim id>` (`carrier-123`,
+    /// `pde--45`).
+    pub async fn read_eob(
+        &self,
+        who: PatientContext,
+        id: &str,
+        options: RenderOptions,
+    ) -> Result<Vec<u8>, FhirError> {
+        let (record, claim_id) = parse_eob_id(id).ok_or(FhirError::NotFound)?;
+        let row = self
+            .deps
+            .store
+            .claim(claim_type_number(record), claim_id)
+            .await
+            .map_err(|e| self.store_error(e))?
+            .filter(|row| row.bene_id == who.bene_id)
+            .ok_or(FhirError::NotFound)?;
+        let claim = claim_of(&row).map_err(|e| self.damaged(&e))?;
+        let mut ctx = RenderContext::new(row.last_updated);
+        ctx.include_tax_numbers = options.include_tax_numbers;
+        let mut out = Vec::with_capacity(16 * 1024);
+        super::eob::render(&claim, &ctx, &mut out);
+        Ok(out)
+    }
+
+    /// `GET ExplanationOfBenefit?…`: the caller's claims, filtered and paged.
+    pub async fn search_eob(
+        &self,
+        who: PatientContext,
+        params: &[(String, String)],
+        links: &Links,
+        options: RenderOptions,
+    ) -> Result<Vec<u8>, FhirError> {
+        let query = search::eob(params)?;
+        let keys = self
+            .deps
+            .store
+            .claim_keys_of(who.bene_id)
+            .await
+            .map_err(|e| self.store_error(e))?;
+        let wanted: Vec<i16> = query
+            .types
+            .as_ref()
+            .map(|t| t.iter().map(|r| claim_type_number(*r)).collect())
+            .unwrap_or_default();
+        let matching: Vec<&bb_store::ClaimKeyRow> = keys
+            .iter()
+            .filter(|k| wanted.is_empty() || wanted.contains(&k.claim_type))
+            .filter(|k| passes_dates(&query.service_date, k.service_from, k.service_thru))
+            .filter(|k| {
+                query
+                    .last_updated
+                    .iter()
+                    .all(|f| f.matches_instant(k.last_updated))
+            })
+            .collect();
+        let total = matching.len() as u64;
+        let page = page_of(total, query.paging)?;
+        let chosen = &matching[page.clone()];
+        let mut resources: Vec<(Vec<u8>, i64)> = Vec::with_capacity(chosen.len());
+        if let (Some(first), Some(last)) = (chosen.first(), chosen.last()) {
+            let rows = self
+                .deps
+                .store
+                .claims_between(who.bene_id, first.claim_id, last.claim_id)
+                .await
+                .map_err(|e| self.store_error(e))?;
+            let mut ctx = RenderContext::new(self.deps.clock.now());
+            ctx.include_tax_numbers = options.include_tax_numbers;
+            for key in chosen {
+                let Some(row) = rows
+                    .iter()
+                    .find(|r| r.claim_type == key.claim_type && r.claim_id == key.claim_id)
+                else {
+                    continue;
+                };
+                let claim = claim_of(row).map_err(|e| self.damaged(&e))?;
+                ctx.last_updated = row.last_updated;
+                let mut out = Vec::with_capacity(16 * 1024);
+                super::eob::render(&claim, &ctx, &mut out);
+                resources.push((out, ms(row.last_updated)));
+            }
+        }
+        let paging = LinkPaging {
+            total,
+            count: query.paging.count,
+            start: query.paging.start_index,
+        };
+        Ok(self.bundle(
+            "ExplanationOfBenefit",
+            &[("patient", who.bene_id.to_string())],
+            params,
+            Some(paging),
+            links,
+            &resources,
+        ))
+    }
+
+    async fn patient_records(&self, bene_id: i64) -> Result<Option<(Vec<u8>, i64)>, FhirError> {
+        let years = self
+            .deps
+            .store
+            .beneficiary_years(bene_id)
+            .await
+            .map_err(|e| self.store_error(e))?;
+        let Some(current_row) = years.last() else {
+            return Ok(None);
+        };
+        let current = beneficiary_of(current_row).map_err(|e| self.damaged(&e))?;
+        let history_rows = self
+            .deps
+            .store
+            .beneficiary_history(bene_id)
+            .await
+            .map_err(|e| self.store_error(e))?;
+        let history = history_rows
+            .iter()
+            .map(history_of)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| self.damaged(&e))?;
+        let ctx = RenderContext::new(current_row.last_updated);
+        let mut out = Vec::with_capacity(8 * 1024);
+        super::patient::render(&current, &history, &ctx, &mut out);
+        Ok(Some((out, ms(current_row.last_updated))))
+    }
+
+    /// `GET Patient/{id}`: only the caller's own.
+    pub async fn read_patient(&self, who: PatientContext, id: &str) -> Result<Vec<u8>, FhirError> {
+        if id.parse::<i64>().ok() != Some(who.bene_id) {
+            return Err(FhirError::NotFound);
+        }
+        self.patient_records(who.bene_id)
+            .await?
+            .map(|(r, _)| r)
+            .ok_or(FhirError::NotFound)
+    }
+
+    /// `GET Patient?…`: a bundle of the caller's Patient (BB2 forces `_id`); an `_id` or
+    /// `identifier` naming someone else gives an empty bundle.
+    pub async fn search_patient(
+        &self,
+        who: PatientContext,
+        params: &[(String, String)],
+        links: &Links,
+    ) -> Result<Vec<u8>, FhirError> {
+        let query = search::common(params)?;
+        let other_id = params
+            .iter()
+            .rev()
+            .find(|(k, _)| k == "_id")
+            .is_some_and(|(_, v)| v.parse::<i64>().ok() != Some(who.bene_id));
+        let mut resources = Vec::new();
+        if !other_id
+            && let Some((r, updated)) = self.patient_records(who.bene_id).await?
+            && query.last_updated.iter().all(|f| f.matches_instant(updated))
+        {
+            resources.push((r, updated));
+        }
+        let total = resources.len() as u64;
+        let page = page_of(total, query.paging)?;
+        let resources: Vec<_> = resources.drain(page).collect();
+        let paging = LinkPaging {
+            total,
+            count: query.paging.count,
+            start: query.paging.start_index,
+        };
+        Ok(self.bundle(
+            "Patient",
+            &[("_id", who.bene_id.to_string())],
+            params,
+            Some(paging),
+            links,
+            &resources,
+        ))
+    }
+
+    async fn coverages(&self, bene_id: i64) -> Result<Vec<(Part, Vec<u8>, i64)>, FhirError> {
+        let years = self
+            .deps
+            .store
+            .beneficiary_years(bene_id)
+            .await
+            .map_err(|e| self.store_error(e))?;
+        let Some(row) = years.last() else {
+            return Ok(Vec::new());
+        };
+        let all = years
+            .iter()
+            .map(beneficiary_of)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| self.damaged(&e))?;
+        let Some(bene) = all.last() else {
+            return Ok(Vec::new());
+        };
+        let ctx = RenderContext::new(row.last_updated);
+        Ok(Part::ALL
+            .iter()
+            .map(|part| {
+                let mut out = Vec::with_capacity(4 * 1024);
+                super::coverage::render(*part, bene, &all, &ctx, &mut out);
+                (*part, out, ms(row.last_updated))
+            })
+            .collect())
+    }
+
+    /// `GET Coverage/{id}`: `part-a-<bene>` … `part-d-<bene>` of the caller.
+    pub async fn read_coverage(&self, who: PatientContext, id: &str) -> Result<Vec<u8>, FhirError> {
+        let (part, bene) = Part::parse_id(id).ok_or(FhirError::NotFound)?;
+        if bene != who.bene_id {
+            return Err(FhirError::NotFound);
+        }
+        self.coverages(bene)
+            .await?
+            .into_iter()
+            .find(|(p, _, _)| *p == part)
+            .map(|(_, r, _)| r)
+            .ok_or(FhirError::NotFound)
+    }
+
+    /// `GET Coverage?…`: the caller's four parts.
+    pub async fn search_coverage(
+        &self,
+        who: PatientContext,
+        params: &[(String, String)],
+        links: &Links,
+    ) -> Result<Vec<u8>, FhirError> {
+        let query = search::common(params)?;
+        let mut resources: Vec<(Vec<u8>, i64)> = self
+            .coverages(who.bene_id)
+            .await?
+            .into_iter()
+            .filter(|(_, _, updated)| {
+                query
+                    .last_updated
+                    .iter()
+                    .all(|f| f.matches_instant(*updated))
+            })
+            .map(|(_, r, u)| (r, u))
+            .collect();
+        let total = resources.len() as u64;
+        let page = page_of(total, query.paging)?;
+        let resources: Vec<_> = resources.drain(page).collect();
+        let paging = LinkPaging {
+            total,
+            count: query.paging.count,
+            start: query.paging.start_index,
+        };
+        Ok(self.bundle(
+            "Coverage",
+            &[("beneficiary", format!("Patient/{}", who.bene_id))],
+            params,
+            Some(paging),
+            links,
+            &resources,
+        ))
+    }
+
+    /// Writes a searchset Bundle. `forced` are the parameters the patient context imposes
+    /// (they replace any the client sent); the other client parameters, less paging and
+    /// `_format`, are repeated in the paging links, followed by `startIndex` and `_count`.
+    fn bundle(
+        &self,
+        resource_type: &str,
+        forced: &[(&str, String)],
+        params: &[(String, String)],
+        paging: Option<LinkPaging>,
+        links: &Links,
+        resources: &[(Vec<u8>, i64)],
+    ) -> Vec<u8> {
+        let id = new_id(self.deps.clock.as_ref(), self.deps.entropy.as_ref()).to_string();
+        let now = self.deps.clock.now();
+        let newest = resources.iter().map(|(_, u)| *u).max().unwrap_or(ms(now));
+        let updated = DateTime::from_timestamp_millis(newest).unwrap_or(now);
+        let mut query: Vec<(String, String)> = forced
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect();
+        for (k, v) in params {
+            let skip = matches!(k.as_str(), "startIndex" | "_count" | "count" | "_format")
+                || forced.iter().any(|(f, _)| f == k)
+                || query.iter().any(|(q, qv)| q == k && qv == v);
+            if !skip {
+                query.push((k.clone(), v.clone()));
+            }
+        }
+        let size: usize = resources.iter().map(|(r, _)| r.len() + 16).sum();
+        let mut out = Vec::with_capacity(size + 1024);
+        object(&mut out, |o| {
+            o.str("resourceType", "Bundle").str("id", &id);
+            o.obj("meta", |m| {
+                m.str("lastUpdated", &super::common::instant(updated));
+            });
+            o.str("type", "searchset");
+            o.int(
+                "total",
+                i64::try_from(paging.map_or(resources.len() as u64, |p| p.total))
+                    .unwrap_or(i64::MAX),
+            );
+            o.arr("link", |a| {
+                if let Some(p) = paging {
+                    paging_links(a, &links.base, resource_type, &query, p);
+                }
+                a.obj(|l| {
+                    l.str("relation", "self").str("url", &links.self_url);
+                });
+            });
+            o.arr("entry", |a| {
+                for (resource, _) in resources {
+                    a.obj(|e| {
+                        e.raw("resource", resource);
+                    });
+                }
+            });
+        });
+        out
+    }
+}
+
+/// The numbers the paging links need.
+#[derive(Clone, Copy, Debug)]
+struct LinkPaging {
+    total: u64,
+    count: u32,
+    start: u64,
+}
+
+fn link_url(
+    base: &str,
+    resource_type: &str,
+    query: &[(String, String)],
+    start: u64,
+    count: u32,
+) -> String {
+    let mut url = format!("{base}{resource_type}?");
+    for (k, v) in query {
+        url.push_str(&encode(k));
+        url.push('=');
+        url.push_str(&encode(v));
+        url.push('&');
+    }
+    url.push_str(&format!("startIndex={start}&_count={count}"));
+    url
+}
+
+/// BFD's `OffsetLinkBuilder`: `first`, `next` (when more follow), `previous` (when not at
+/// the start), `last`.
+fn paging_links(
+    a: &mut Arr<'_>,
+    base: &str,
+    resource_type: &str,
+    query: &[(String, String)],
+    p: LinkPaging,
+) {
+    let count = p.count.max(1);
+    let mut add = |relation: &str, start: u64| {
+        let url = link_url(base, resource_type, query, start, p.count);
+        a.obj(|l| {
+            l.str("relation", relation).str("url", &url);
+        });
+    };
+    add("first", 0);
+    if p.start + u64::from(count) < p.total {
+        add("next", p.start + u64::from(count));
+    }
+    if p.start > 0 {
+        add("previous", p.start.saturating_sub(u64::from(count)));
+    }
+    let last = if p.total == 0 {
+        0
+    } else {
+        (p.total - 1) / u64::from(count) * u64::from(count)
+    };
+    add("last", last);
+}
+
+/// Percent-encodes a query component (RFC 3986 unreserved characters kept).
+fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The slice of `total` entries a page covers; BFD's 400 when `startIndex` is past the end.
+fn page_of(total: u64, paging: search::Paging) -> Result<std::ops::Range<usize>, FhirError> {
+    if total > 0 && paging.start_index >= total {
+        return Err(FhirError::Invalid(format!(
+            "Value for startIndex ({}) must be less than than result size ({total})",
+            paging.start_index
+        )));
+    }
+    let start = usize::try_from(paging.start_index.min(total)).unwrap_or(usize::MAX);
+    let end = usize::try_from((paging.start_index + u64::from(paging.count)).min(total))
+        .unwrap_or(usize::MAX);
+    Ok(start..end.max(start))
+}
+
+/// Whether a claim's billable period passes every `service-date` filter (a period without
+/// dates passes none).
+fn passes_dates(filters: &[DateFilter], from: Option<i32>, thru: Option<i32>) -> bool {
+    if filters.is_empty() {
+        return true;
+    }
+    let (Some(from), Some(thru)) = (from.or(thru), thru.or(from)) else {
+        return false;
+    };
+    let day = 86_400_000i64;
+    let start = i64::from(from) * day;
+    let end = (i64::from(thru) + 1) * day;
+    filters.iter().all(|f| f.matches_range(start, end))
+}
+
+/// Parses an EOB id: `<type>-<claim id>`, BFD's `(\p{Alpha}+)-(-?\p{Digit}+)`.
+pub fn parse_eob_id(id: &str) -> Option<(RecordType, i64)> {
+    let (kind, number) = id.split_once('-')?;
+    let record = match kind.to_ascii_lowercase().as_str() {
+        "carrier" => RecordType::Carrier,
+        "dme" => RecordType::Dme,
+        "hha" => RecordType::Hha,
+        "hospice" => RecordType::Hospice,
+        "inpatient" => RecordType::Inpatient,
+        "outpatient" => RecordType::Outpatient,
+        "pde" => RecordType::Pde,
+        "snf" => RecordType::Snf,
+        _ => return None,
+    };
+    let digits = number.strip_prefix('-').unwrap_or(number);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some((record, number.parse().ok()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn eob_ids() {
+        assert_eq!(
+            parse_eob_id("carrier-9991831999"),
+            Some((RecordType::Carrier, 9_991_831_999))
+        );
+        assert_eq!(
+            parse_eob_id("pde--10000000001"),
+            Some((RecordType::Pde, -10_000_000_001))
+        );
+        for bad in [
+            "carrier",
+            "carrier-",
+            "carrier-12a",
+            "x-1",
+            "-1",
+            "carrier--",
+        ] {
+            assert_eq!(parse_eob_id(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn pages_and_links_follow_bfd() {
+        let p = |count, start_index| search::Paging { count, start_index };
+        assert_eq!(page_of(8, p(10, 0)).ok(), Some(0..8));
+        assert_eq!(page_of(25, p(10, 20)).ok(), Some(20..25));
+        assert_eq!(page_of(0, p(10, 0)).ok(), Some(0..0));
+        assert!(
+            matches!(page_of(8, p(10, 8)), Err(FhirError::Invalid(m)) if m == "Value for startIndex (8) must be less than than result size (8)")
+        );
+        let mut out = Vec::new();
+        object(&mut out, |o| {
+            o.arr("link", |a| {
+                paging_links(
+                    a,
+                    "https://h/v2/fhir/",
+                    "ExplanationOfBenefit",
+                    &[("patient".into(), "-5".into())],
+                    LinkPaging {
+                        total: 25,
+                        count: 10,
+                        start: 10,
+                    },
+                );
+            });
+        });
+        let text = String::from_utf8(out).unwrap_or_default();
+        let rels: Vec<&str> = text
+            .match_indices("\"relation\":\"")
+            .map(|(i, _)| &text[i + 12..i + 16])
+            .collect();
+        assert_eq!(rels, vec!["firs", "next", "prev", "last"]);
+        assert!(
+            text.contains(
+                "https://h/v2/fhir/ExplanationOfBenefit?patient=-5&startIndex=20&_count=10"
+            )
+        );
+        assert!(text.contains("startIndex=0&_count=10\"},{\"relation\":\"next\""));
+        assert!(text.contains("\"relation\":\"last\",\"url\":\"https://h/v2/fhir/ExplanationOfBenefit?patient=-5&startIndex=20&_count=10\""));
+        assert_eq!(encode("a b|c/d"), "a%20b%7Cc%2Fd");
+    }
+
+    #[test]
+    fn service_dates_filter_periods() {
+        let f = |v: &str| {
+            search::eob(&[("service-date".to_owned(), v.to_owned())])
+                .map(|s| s.service_date)
+                .unwrap_or_default()
+        };
+        // 18262 = 2020-01-01 in days since 1970.
+        assert!(passes_dates(&f("ge2020-01-01"), Some(18_262), Some(18_263)));
+        assert!(!passes_dates(
+            &f("gt2020-01-02"),
+            Some(18_262),
+            Some(18_263)
+        ));
+        assert!(!passes_dates(&f("ge2020-01-01"), None, None));
+        assert!(passes_dates(&[], None, None));
+    }
+}
