@@ -145,6 +145,44 @@ pub fn ccw_value_groups(variable: &str) -> &'static [CcwValueGroup] {
         .unwrap_or_default()
 }
 
+/// The display BFD gives a code of a CCW variable (`variable` as for [`ccw_values`], any
+/// case): the code's label when exactly one value of the variable's codebook entry has that
+/// code, else `None` — BFD leaves the display out when a code is ambiguous (e.g.
+/// `CLM_SRVC_CLSFCTN_TYPE_CD` lists codes per facility type). Built once into a map, so a
+/// lookup is two hash probes (the FHIR renderer makes thousands per page).
+pub fn unique_display(variable: &str, code: &str) -> Option<&'static str> {
+    static MAP: LazyLock<HashMap<&'static str, HashMap<&'static str, Option<&'static str>>>> =
+        LazyLock::new(|| {
+            let mut map = HashMap::new();
+            for (id, variable) in &CCW.variables {
+                let mut codes: HashMap<&'static str, Option<&'static str>> = HashMap::new();
+                for value in variable.groups.iter().flat_map(|g| g.values.iter()) {
+                    codes
+                        .entry(value.code)
+                        .and_modify(|d| *d = None)
+                        .or_insert(Some(value.display));
+                }
+                map.insert(*id, codes);
+            }
+            map
+        });
+    let mut buf = [0u8; 64];
+    let owned;
+    let upper = match buf.get_mut(..variable.len()) {
+        Some(b) => {
+            b.copy_from_slice(variable.as_bytes());
+            b.make_ascii_uppercase();
+            std::str::from_utf8(b).unwrap_or_default()
+        }
+        None => {
+            owned = variable.to_ascii_uppercase();
+            owned.as_str()
+        }
+    };
+    let id = CCW.aliases.get(upper).copied().unwrap_or(upper);
+    MAP.get(id)?.get(code).copied().flatten()
+}
+
 /// The ids of all variables that have values, in codebook order.
 pub fn ccw_variables() -> &'static [&'static str] {
     &CCW.ids

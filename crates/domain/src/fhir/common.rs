@@ -3,7 +3,6 @@
 //! the CCW codebooks, and the common extension shapes.
 
 use bb_claims::Decimal;
-use bb_claims::codebook::{ccw_value_groups, ccw_values};
 use bb_fhir::json::{Arr, Obj};
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use std::collections::HashMap;
@@ -30,15 +29,12 @@ pub fn date(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
-/// The display of a code of a CCW variable (`None` when the codebook has no label for it).
-/// `variable` is the lower-case CCW name used in the URL; the codebook is looked up in
-/// upper case, its aliases included.
+/// The display of a code of a CCW variable as BFD gives it: the codebook label when
+/// exactly one codebook value has the code, else `None` (see
+/// [`bb_claims::codebook::unique_display`]). `variable` is the lower-case CCW name used in
+/// the URL.
 pub fn ccw_display(variable: &str, code: &str) -> Option<&'static str> {
-    let upper = variable.to_ascii_uppercase();
-    ccw_values(&upper)
-        .iter()
-        .find(|c| c.code == code)
-        .map(|c| c.display)
+    bb_claims::codebook::unique_display(variable, code)
 }
 
 /// Writes `system`, `code` and (when known) `display` of a coding of CCW variable
@@ -191,37 +187,6 @@ pub fn ccw_label(variable: &str) -> Option<&'static str> {
             .collect()
     });
     TABLE.get(variable).copied()
-}
-
-/// The display BFD gives a code of a CCW variable (`TransformerUtilsV2.calculateCodingDisplay`):
-/// the codebook label when exactly one value of the variable has that code, `None` when none
-/// or several do (e.g. `CARR_LINE_PRVDR_TYPE_CD` `0`, listed for current and pre-version-H
-/// claims). Unlike [`ccw_display`] it allocates nothing.
-pub fn ccw_display_bfd(variable: &str, code: &str) -> Option<&'static str> {
-    let mut buf = [0u8; 64];
-    let upper = buf.get_mut(..variable.len()).and_then(|b| {
-        b.copy_from_slice(variable.as_bytes());
-        b.make_ascii_uppercase();
-        std::str::from_utf8(b).ok()
-    });
-    let owned;
-    let upper = match upper {
-        Some(u) => u,
-        None => {
-            owned = variable.to_ascii_uppercase();
-            &owned
-        }
-    };
-    let mut found = None;
-    for group in ccw_value_groups(upper) {
-        for c in group.values().iter().filter(|c| c.code == code) {
-            if found.is_some() {
-                return None;
-            }
-            found = Some(c.display);
-        }
-    }
-    found
 }
 
 #[cfg(test)]

@@ -310,7 +310,10 @@ impl Fhir {
         let mut resources = Vec::new();
         if !other_id
             && let Some((r, updated)) = self.patient_records(who.bene_id).await?
-            && query.last_updated.iter().all(|f| f.matches_instant(updated))
+            && query
+                .last_updated
+                .iter()
+                .all(|f| f.matches_instant(updated))
         {
             resources.push((r, updated));
         }

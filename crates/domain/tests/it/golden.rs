@@ -36,6 +36,7 @@ fn repo() -> PathBuf {
 
 /// A store with `sample-a` imported.
 pub struct Sample {
+    pub services: Services,
     pub store: Store,
 }
 
@@ -60,7 +61,7 @@ pub async fn sample_a() -> Sample {
             .await
             .unwrap_or_else(|e| panic!("{name}: {e}"));
     }
-    Sample { store }
+    Sample { services, store }
 }
 
 impl Sample {
@@ -253,4 +254,88 @@ async fn every_eob_has_bfds_id_and_profile() {
     // here it must at least accept a fixture compared with itself.
     let own = serde_json::to_vec(&fixture("eobReadCarrier.json")).unwrap();
     assert_golden(&own, "eobReadCarrier.json");
+}
+
+fn links(self_path: &str) -> bb_domain::fhir::Links {
+    bb_domain::fhir::Links {
+        base: "https://localhost:8443/v2/fhir/".into(),
+        self_url: format!("https://localhost:8443/v2/fhir/{self_path}"),
+    }
+}
+
+fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+#[tokio::test]
+async fn eob_search_bundle_equals_bfds_paged_response() {
+    let sample = sample_a().await;
+    let who = bb_domain::fhir::PatientContext::for_tests(BENE);
+    let body = sample
+        .services
+        .fhir
+        .search_eob(
+            who,
+            &params(&[("_count", "8"), ("patient", "567834")]),
+            &links("ExplanationOfBenefit/?_count=8&patient=567834"),
+            bb_domain::fhir::RenderOptions::default(),
+        )
+        .await
+        .unwrap();
+    // Every entry, the total, the links (first and last as BFD's OffsetLinkBuilder, then
+    // self): the whole bundle.
+    assert_golden(&body, "eobByPatientIdPaged.json");
+}
+
+#[tokio::test]
+async fn patient_and_coverage_search_bundles_equal_bfds_but_for_paging_links() {
+    // BB2 always pages (it sends `_count`), so our bundles carry first/last links that
+    // BFD's unpaged fixtures lack; everything else must match.
+    let sample = sample_a().await;
+    let who = bb_domain::fhir::PatientContext::for_tests(BENE);
+    let without_links = |mut v: Value| {
+        v.as_object_mut().unwrap().remove("link");
+        v
+    };
+    let coverage = sample
+        .services
+        .fhir
+        .search_coverage(
+            who,
+            &params(&[("beneficiary", "567834")]),
+            &links("Coverage/?beneficiary=567834"),
+        )
+        .await
+        .unwrap();
+    let actual: Value = serde_json::from_slice(&coverage).unwrap();
+    let self_link = actual["link"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        self_link["url"],
+        "https://localhost:8443/v2/fhir/Coverage/?beneficiary=567834"
+    );
+    let found = differences(
+        &without_links(fixture("coverageSearchByPatientId.json")),
+        &without_links(actual),
+    );
+    assert!(found.is_empty(), "{}", found.join("\n"));
+
+    let patient = sample
+        .services
+        .fhir
+        .search_patient(
+            who,
+            &params(&[("_id", "567834")]),
+            &links("Patient?_id=567834"),
+        )
+        .await
+        .unwrap();
+    let actual: Value = serde_json::from_slice(&patient).unwrap();
+    let found = differences(
+        &without_links(fixture("patientSearchById.json")),
+        &without_links(actual),
+    );
+    assert!(found.is_empty(), "{}", found.join("\n"));
 }

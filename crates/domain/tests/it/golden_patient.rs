@@ -117,3 +117,100 @@ async fn the_hicn_hash_is_bfds() {
         "{link}"
     );
 }
+
+#[tokio::test]
+async fn part_d_months_span_every_year_and_optional_elements_follow_bfd() {
+    let sample = sample_a().await;
+    let (years, _, updated) = sample.beneficiary().await;
+    let latest = patient::current(&years).unwrap().clone();
+    let mut earlier = latest.clone();
+    earlier.rfrnc_yr.units = 2017 * 10i64.pow(u32::from(earlier.rfrnc_yr.scale));
+    // January 2017: no monthly column at all, so no beneficiary_monthly row.
+    earlier.mdcr_entlmt_buyin_1_ind = None;
+    earlier.fips_state_cnty_jan_cd = None;
+    earlier.hmo_1_ind = None;
+    earlier.meta_dual_elgbl_stus_jan_cd = None;
+    earlier.mdcr_stus_jan_cd = None;
+    earlier.ptc_cntrct_jan_id = None;
+    earlier.ptc_pbp_jan_id = None;
+    earlier.ptc_plan_type_jan_cd = None;
+    earlier.ptd_cntrct_jan_id = None;
+    earlier.cst_shr_grp_jan_cd = None;
+    earlier.ptd_pbp_jan_id = None;
+    earlier.rds_jan_ind = None;
+    earlier.ptd_sgmt_jan_id = None;
+    // February 2017: a row without a contract id reads "0".
+    earlier.ptd_cntrct_feb_id = None;
+    earlier.ptd_cntrct_mar_id = Some("Z0001".into());
+    let all = vec![latest.clone(), earlier];
+    let ctx = RenderContext::new(updated);
+    let mut out = Vec::new();
+    coverage::render(Part::D, &latest, &all, &ctx, &mut out);
+    let d: Value = serde_json::from_slice(&out).unwrap();
+    let monthly: Vec<(String, String)> = d["extension"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| {
+            let url = e["url"].as_str()?;
+            let (_, ym) = url.rsplit_once("/ptdcntrct")?.1.split_once('/')?;
+            Some((ym.to_owned(), e["valueCoding"]["code"].as_str()?.to_owned()))
+        })
+        .collect();
+    assert_eq!(monthly.len(), 23, "{monthly:?}");
+    assert_eq!(monthly[0], ("2017-2".to_owned(), "0".to_owned()));
+    assert_eq!(monthly[1], ("2017-3".to_owned(), "Z0001".to_owned()));
+    assert_eq!(monthly[11], ("2018-1".to_owned(), "S4607".to_owned()));
+    assert_eq!(
+        d["extension"][1]["url"],
+        "https://bluebutton.cms.gov/resources/variables/ptdcntrct01"
+    );
+    assert_eq!(
+        d["extension"][1]["valueCoding"]["code"], "S4607",
+        "from the latest year"
+    );
+
+    // Part A of an active beneficiary without coverage dates or MBI.
+    let mut other = latest.clone();
+    other.bene_pta_trmntn_cd = Some('0');
+    other.pta_cvrg_strt_dt = None;
+    other.pta_cvrg_end_dt = None;
+    other.mbi_num = None;
+    other.death_dt = None;
+    other.bene_sex_ident_cd = '0';
+    other.bene_race_cd = None;
+    other.bene_mdl_name = None;
+    let mut out = Vec::new();
+    coverage::render(
+        Part::A,
+        &other,
+        std::slice::from_ref(&other),
+        &ctx,
+        &mut out,
+    );
+    let a: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(a["status"], "active");
+    assert!(
+        a.get("period").is_none() && a.get("subscriberId").is_none(),
+        "{a}"
+    );
+
+    let mut out = Vec::new();
+    patient::render(&other, &[], &ctx, &mut out);
+    let p: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(p["deceasedBoolean"], false);
+    assert_eq!(p["gender"], "unknown");
+    assert_eq!(p["name"][0]["given"], serde_json::json!(["John"]));
+    let urls: Vec<&str> = p["extension"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["url"].as_str())
+        .collect();
+    assert_eq!(
+        urls[0], "https://bluebutton.cms.gov/resources/variables/rfrnc_yr",
+        "{urls:?}"
+    );
+    // Only the bene_id identifier is left.
+    assert_eq!(p["identifier"].as_array().unwrap().len(), 1);
+}

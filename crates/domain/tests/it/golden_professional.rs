@@ -40,3 +40,66 @@ async fn dme_matches_bfd() {
 async fn pde_matches_bfd() {
     assert_golden(&render(RecordType::Pde, false).await, "eobReadPde.json");
 }
+
+/// Every carrier, DME and PDE claim of generated enrollees (the all-fields one included)
+/// renders as valid JSON whose references hold: item sequences point at existing care team,
+/// diagnosis and supportingInfo entries, and no container is empty.
+#[test]
+fn generated_claims_render_consistently() {
+    use bb_claims::model::AnyClaim;
+    use serde_json::Value;
+    let generator =
+        bb_synth::Generator::new(7, 50, chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap());
+    let mut enrollees: Vec<_> = (0..20).map(|i| generator.enrollee(i)).collect();
+    enrollees.push(generator.full_enrollee());
+    let ctx = RenderContext {
+        include_tax_numbers: true,
+        ..RenderContext::new(chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap())
+    };
+    let mut rendered = 0;
+    for e in &enrollees {
+        for claim in &e.claims {
+            if !matches!(
+                claim,
+                AnyClaim::Carrier(_) | AnyClaim::Dme(_) | AnyClaim::Pde(_)
+            ) {
+                continue;
+            }
+            let mut out = Vec::new();
+            bb_domain::fhir::eob::render(claim, &ctx, &mut out);
+            let v: Value = serde_json::from_slice(&out)
+                .unwrap_or_else(|err| panic!("{err}: {}", String::from_utf8_lossy(&out)));
+            let count = |key: &str| v[key].as_array().map_or(0, Vec::len) as u64;
+            for item in v["item"].as_array().unwrap() {
+                for (key, of) in [
+                    ("careTeamSequence", "careTeam"),
+                    ("diagnosisSequence", "diagnosis"),
+                    ("informationSequence", "supportingInfo"),
+                ] {
+                    for s in item[key].as_array().into_iter().flatten() {
+                        let s = s.as_u64().unwrap();
+                        assert!(s >= 1 && s <= count(of), "{key} {s} of {}", v["id"]);
+                    }
+                }
+            }
+            fn no_empty(v: &Value) {
+                match v {
+                    Value::Array(a) => {
+                        assert!(!a.is_empty());
+                        a.iter().for_each(no_empty);
+                    }
+                    Value::Object(o) => {
+                        assert!(!o.is_empty());
+                        o.values().for_each(no_empty);
+                    }
+                    Value::String(s) => assert!(!s.is_empty()),
+                    _ => {}
+                }
+            }
+            no_empty(&v);
+            assert_eq!(v["resourceType"], "ExplanationOfBenefit");
+            rendered += 1;
+        }
+    }
+    assert!(rendered > 50, "only {rendered} claims rendered");
+}

@@ -4,6 +4,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests stop loudly
 
 mod golden;
-mod golden_patient;
 mod golden_institutional;
+mod golden_patient;
 mod golden_professional;

@@ -9,7 +9,7 @@
 
 use crate::fhir::RenderContext;
 use crate::fhir::common::{
-    CCW, ccw_display_bfd, ccw_url, date, icd_diagnosis_display, instant, money_fields, npi_info,
+    CCW, ccw_display, ccw_url, date, icd_diagnosis_display, instant, money_fields, npi_info,
 };
 use bb_claims::Decimal;
 use bb_fhir::json::{Arr, Obj};
@@ -154,12 +154,12 @@ pub fn ccw_url_field(o: &mut Obj<'_>, key: &str, variable: &str) {
 }
 
 /// Writes `system` (`…/variables/<variable>`), `code` and `display` of a CCW coding, the
-/// display as BFD computes it ([`ccw_display_bfd`]: only when the code is unique in the
+/// display as BFD computes it ([`ccw_display`]: only when the code is unique in the
 /// codebook).
 pub fn ccw_coding(o: &mut Obj<'_>, variable: &str, code: &str) {
     ccw_url_field(o, "system", variable);
     o.str("code", code)
-        .opt_str("display", ccw_display_bfd(variable, code));
+        .opt_str("display", ccw_display(variable, code));
 }
 
 /// Adds `{url: …/variable, valueCoding: {system, code, display?}}` (BFD's

@@ -15,7 +15,7 @@ use super::common::{
     hct_hgb_observation, header, info_hct_hgb, insurance, period_fields, quantity_value,
 };
 use crate::fhir::RenderContext;
-use crate::fhir::common::{ccw_display_bfd, npi_info};
+use crate::fhir::common::{ccw_display, npi_info};
 use bb_claims::model::{DmeClaim, DmeLine};
 use bb_fhir::json::Obj;
 
@@ -255,7 +255,7 @@ fn render_line(
                 quantity_value(q, l.dmerc_line_mtus_cnt);
                 if let Some(cd) = l.dmerc_line_mtus_cd {
                     Code::Char(cd).with(|code| {
-                        q.opt_str("unit", ccw_display_bfd("dmerc_line_mtus_cd", code));
+                        q.opt_str("unit", ccw_display("dmerc_line_mtus_cd", code));
                         ccw_url_field(q, "system", "dmerc_line_mtus_cd");
                         q.str("code", code);
                     });

@@ -15,7 +15,6 @@ use crate::fhir::common::{
     ndc_display, npi_info,
 };
 use bb_claims::Decimal;
-use bb_claims::codebook::ccw_value_groups;
 use bb_claims::codes::{Hcpcs, IcdCode, Npi};
 use bb_fhir::json::{Arr, Obj};
 use chrono::NaiveDate;
@@ -99,18 +98,7 @@ pub fn ch(c: char, buf: &mut [u8; 4]) -> &str {
 /// codebook value matches (BFD drops the display when value groups repeat the code, e.g.
 /// `clm_srvc_clsfctn_type_cd`, `clm_src_ip_admsn_cd`).
 pub fn display(variable: &str, code: &str) -> Option<&'static str> {
-    let mut found = None;
-    for group in ccw_value_groups(variable) {
-        for v in group.values() {
-            if v.code == code {
-                if found.is_some() {
-                    return None;
-                }
-                found = Some(v.display);
-            }
-        }
-    }
-    found
+    crate::fhir::common::ccw_display(variable, code)
 }
 
 /// Writes a coding of CCW variable `variable` with the codebook display (one value per call).
