@@ -909,6 +909,8 @@ pub fn hcpcs_product_and_modifiers(
                 cs.obj(|c| {
                     c.str("system", BB_HCPCS).str("code", code);
                 });
+            } else {
+                super::institutional::data_absent(cs);
             }
         });
     });

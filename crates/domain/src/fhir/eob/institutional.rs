@@ -1080,8 +1080,25 @@ pub fn write_product(o: &mut Obj<'_>, hcpcs: Option<&Hcpcs>, with_ccw: bool, ndc
                 a.obj(|c| {
                     c.str("system", BBCS_HCPCS).str("code", h.as_str());
                 });
+            } else {
+                // productOrService is required (1..1) in R4: BFD writes its data-absent
+                // coding when the line has no HCPCS code.
+                data_absent(a);
             }
         });
+    });
+}
+
+/// BFD's data-absent coding (`TransformerConstants.CODING_DATA_ABSENT`,
+/// `DATA_ABSENT_REASON_NULL_CODE`, `DATA_ABSENT_REASON_DISPLAY`).
+pub fn data_absent(a: &mut Arr<'_>) {
+    a.obj(|c| {
+        c.str(
+            "system",
+            "http://hl7.org/fhir/StructureDefinition/data-absent-reason",
+        )
+        .str("code", "NULL")
+        .str("display", "Data Absent Reason");
     });
 }
 
