@@ -8,6 +8,11 @@
 //!   peak resident memory.
 //! - `cargo xtask bench import [--enrollees N]`: RIF files of N generated enrollees (default
 //!   4,000) loaded by `bluebutton import rif` into a fresh store: claim lines per second.
+//! - `cargo xtask bench fhir [--enrollees N] [--seconds S]`: the FHIR API under `wrk` (Debian
+//!   package `wrk`) on a generated sandbox (default 40,000 enrollees): EOB search pages of 10,
+//!   EOB reads and Coverage searches per second with latency percentiles, and the first
+//!   against the last page of the enrollee with the most claims. Tokens are written straight
+//!   into the bench store (the authorization server issues them in production).
 
 use anyhow::{Context, bail};
 use std::io::{Read, Write};
@@ -239,4 +244,291 @@ pub fn import(root: &Path, args: &[&str]) -> anyhow::Result<()> {
         rows / wall,
     );
     Ok(())
+}
+
+/// One `wrk` run: requests per second and latency percentiles in ms.
+struct WrkResult {
+    rps: f64,
+    p50: f64,
+    p90: f64,
+    p99: f64,
+    transfer_mb_s: f64,
+}
+
+fn wrk_ms(text: &str) -> f64 {
+    let t = text.trim();
+    let (num, factor) = if let Some(v) = t.strip_suffix("us") {
+        (v, 0.001)
+    } else if let Some(v) = t.strip_suffix("ms") {
+        (v, 1.0)
+    } else if let Some(v) = t.strip_suffix('s') {
+        (v, 1000.0)
+    } else {
+        (t, 1.0)
+    };
+    num.parse::<f64>().map(|n| n * factor).unwrap_or(f64::NAN)
+}
+
+fn wrk(url: &str, token: &str, connections: u32, seconds: u32) -> anyhow::Result<WrkResult> {
+    let out = Command::new("wrk")
+        .args([
+            "-t2",
+            &format!("-c{connections}"),
+            &format!("-d{seconds}s"),
+            "--latency",
+            "-H",
+            &format!("Authorization: Bearer {token}"),
+            url,
+        ])
+        .output()
+        .context("wrk not found: apt-get install wrk")?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    if !out.status.success() || text.contains("Non-2xx") {
+        bail!(
+            "wrk failed or saw errors on {url}:\n{text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let field = |prefix: &str| -> f64 {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(prefix))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .map(wrk_ms)
+            .unwrap_or(f64::NAN)
+    };
+    let rps = text
+        .lines()
+        .find(|l| l.starts_with("Requests/sec:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(f64::NAN);
+    let transfer_mb_s = text
+        .lines()
+        .find(|l| l.starts_with("Transfer/sec:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .map(|v| {
+            let (n, f) = if let Some(n) = v.strip_suffix("GB") {
+                (n, 1024.0)
+            } else if let Some(n) = v.strip_suffix("MB") {
+                (n, 1.0)
+            } else if let Some(n) = v.strip_suffix("KB") {
+                (n, 1.0 / 1024.0)
+            } else {
+                (v, 1.0 / 1_048_576.0)
+            };
+            n.parse::<f64>().map(|x| x * f).unwrap_or(f64::NAN)
+        })
+        .unwrap_or(f64::NAN);
+    Ok(WrkResult {
+        rps,
+        p50: field("50%"),
+        p90: field("90%"),
+        p99: field("99%"),
+        transfer_mb_s,
+    })
+}
+
+/// Writes a one-hour token for `bene_id` into the SQLite store at `db`; returns it.
+fn bench_token(db: &Path, bene_id: i64, n: u32) -> anyhow::Result<String> {
+    use sha2::Digest;
+    let token = format!("bench-token-{bene_id}-{n}-{}", std::process::id());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let url = bb_store::DatabaseUrl::SqliteFile(db.to_owned());
+        let store = bb_store::Store::connect(&url, &bb_store::StoreOptions::default()).await?;
+        let now = std::time::SystemTime::UNIX_EPOCH
+            .elapsed()
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0);
+        store
+            .insert_access_token(&bb_store::AccessTokenRow {
+                token_sha256: sha2::Sha256::digest(token.as_bytes()).to_vec(),
+                application_id: None,
+                bene_id,
+                scopes:
+                    "patient/ExplanationOfBenefit.read patient/Coverage.read patient/Patient.read"
+                        .into(),
+                expires_at: now + 3_600_000,
+                revoked_at: None,
+            })
+            .await?;
+        let keys = store.claim_keys_of(bene_id).await?;
+        store.close().await;
+        anyhow::Ok(keys.len())
+    })?;
+    Ok(token)
+}
+
+/// Claim counts of every enrollee of a generated store, via its claims table.
+fn claim_counts(db: &Path) -> anyhow::Result<Vec<(i64, i64)>> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let url = bb_store::DatabaseUrl::SqliteFile(db.to_owned());
+        let store = bb_store::Store::connect(&url, &bb_store::StoreOptions::default()).await?;
+        let rows = store.claim_counts_by_beneficiary().await?;
+        store.close().await;
+        let mut totals: std::collections::BTreeMap<i64, i64> = std::collections::BTreeMap::new();
+        for (bene, _, n) in rows {
+            *totals.entry(bene).or_default() += n;
+        }
+        anyhow::Ok(totals.into_iter().collect())
+    })
+}
+
+/// `bench fhir`.
+pub fn fhir(root: &Path, args: &[&str]) -> anyhow::Result<()> {
+    let (mut enrollees, mut seconds) = (40_000u32, 10u32);
+    let mut rest = args;
+    while let [flag, value, tail @ ..] = rest {
+        match *flag {
+            "--enrollees" => enrollees = value.parse().context("--enrollees takes a number")?,
+            "--seconds" => seconds = value.parse().context("--seconds takes a number")?,
+            _ => bail!("usage: cargo xtask bench fhir [--enrollees N] [--seconds S]"),
+        }
+        rest = tail;
+    }
+    if !rest.is_empty() {
+        bail!("usage: cargo xtask bench fhir [--enrollees N] [--seconds S]");
+    }
+    let binary = release_binary(root)?;
+    let work = std::env::temp_dir().join(format!("bb-bench-fhir-{}", std::process::id()));
+    std::fs::create_dir_all(&work)?;
+    run_ok(Command::new(&binary).current_dir(&work).args([
+        "generate",
+        "--enrollees",
+        &enrollees.to_string(),
+    ]))?;
+    let db = work.join("bluebutton-data/bluebutton.db");
+    let counts = claim_counts(&db)?;
+    // A typical enrollee (claims nearest the mean, at least 10) and the biggest one.
+    let mean = counts.iter().map(|(_, n)| *n).sum::<i64>() / counts.len().max(1) as i64;
+    let typical = counts
+        .iter()
+        .filter(|(_, n)| *n >= 10)
+        .min_by_key(|(_, n)| (n - mean).abs())
+        .map(|(b, n)| (*b, *n))
+        .context("no enrollee with claims")?;
+    let biggest = counts
+        .iter()
+        .max_by_key(|(_, n)| *n)
+        .map(|(b, n)| (*b, *n))
+        .context("no claims")?;
+    let token = bench_token(&db, typical.0, 1)?;
+    let big_token = bench_token(&db, biggest.0, 2)?;
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let mut server = Command::new(&binary)
+        .current_dir(&work)
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .env("BLUEBUTTON__LOG__FILTER", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !health_ok(port) {
+        if Instant::now() > deadline {
+            let _ = server.kill();
+            bail!("server did not start");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let base = format!("http://127.0.0.1:{port}/v2/fhir");
+    let eob_id = {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        runtime.block_on(async {
+            let url = bb_store::DatabaseUrl::SqliteFile(db.clone());
+            let store = bb_store::Store::connect(&url, &bb_store::StoreOptions::default()).await?;
+            let keys = store.claim_keys_of(typical.0).await?;
+            store.close().await;
+            let names = [
+                "",
+                "carrier",
+                "dme",
+                "hha",
+                "hospice",
+                "inpatient",
+                "outpatient",
+                "pde",
+                "snf",
+            ];
+            let k = keys.get(keys.len() / 2).context("no claims")?;
+            anyhow::Ok(format!(
+                "{}-{}",
+                names
+                    .get(k.claim_type as usize)
+                    .copied()
+                    .unwrap_or("carrier"),
+                k.claim_id
+            ))
+        })?
+    };
+    let result = (|| -> anyhow::Result<()> {
+        let search = wrk(
+            &format!("{base}/ExplanationOfBenefit?_count=10"),
+            &token,
+            16,
+            seconds,
+        )?;
+        let search_half = wrk(
+            &format!("{base}/ExplanationOfBenefit?_count=10"),
+            &token,
+            2,
+            seconds,
+        )?;
+        let read = wrk(
+            &format!("{base}/ExplanationOfBenefit/{eob_id}"),
+            &token,
+            16,
+            seconds,
+        )?;
+        let coverage = wrk(&format!("{base}/Coverage?_count=10"), &token, 16, seconds)?;
+        let last_start = (biggest.1 - 1) / 10 * 10;
+        let first = wrk(
+            &format!("{base}/ExplanationOfBenefit?_count=10"),
+            &big_token,
+            1,
+            seconds,
+        )?;
+        let last = wrk(
+            &format!("{base}/ExplanationOfBenefit?_count=10&startIndex={last_start}"),
+            &big_token,
+            1,
+            seconds,
+        )?;
+        let line = |name: &str, r: &WrkResult, c: u32| {
+            println!(
+                "{{\"bench\":\"{name}\",\"connections\":{c},\"requests_per_sec\":{:.0},\"p50_ms\":{:.2},\"p90_ms\":{:.2},\"p99_ms\":{:.2},\"transfer_mb_s\":{:.0}}}",
+                r.rps, r.p50, r.p90, r.p99, r.transfer_mb_s
+            );
+        };
+        println!(
+            "{{\"bench\":\"fhir_setup\",\"enrollees\":{enrollees},\"typical_claims\":{},\"biggest_claims\":{}}}",
+            typical.1, biggest.1
+        );
+        line("eob_search_page_of_10", &search, 16);
+        line("eob_search_page_of_10_low_load", &search_half, 2);
+        line("eob_read", &read, 16);
+        line("coverage_search", &coverage, 16);
+        line("biggest_enrollee_first_page", &first, 1);
+        line("biggest_enrollee_last_page", &last, 1);
+        println!(
+            "{{\"bench\":\"last_vs_first_page_p50\",\"ratio\":{:.2},\"target_max\":2.0}}",
+            last.p50 / first.p50
+        );
+        Ok(())
+    })();
+    let _ = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status();
+    let _ = server.wait();
+    let _ = std::fs::remove_dir_all(&work);
+    result
 }

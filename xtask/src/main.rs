@@ -28,6 +28,7 @@ fn main() -> ExitCode {
         ["bench", "startup", rest @ ..] => xtask::bench::startup(&root, rest),
         ["bench", "generate", rest @ ..] => xtask::bench::generate(&root, rest),
         ["bench", "import", rest @ ..] => xtask::bench::import(&root, rest),
+        ["bench", "fhir", rest @ ..] => xtask::bench::fhir(&root, rest),
         ["codegen"] => codegen(&root),
         ["codebooks"] => {
             xtask::codebooks::render(&root.join("data/reference/ccw")).and_then(|text| {
@@ -38,7 +39,7 @@ fn main() -> ExitCode {
             })
         }
         _ => Err(anyhow::anyhow!(
-            "usage: cargo xtask tidy | cargo xtask codegen | cargo xtask codebooks | cargo xtask bench startup|generate|import [--runs N|--enrollees N]"
+            "usage: cargo xtask tidy | cargo xtask codegen | cargo xtask codebooks | cargo xtask bench startup|generate|import|fhir [--runs N|--enrollees N]"
         )),
     };
     match result {
