@@ -272,7 +272,7 @@ fn wrk_ms(text: &str) -> f64 {
 fn wrk(url: &str, token: &str, connections: u32, seconds: u32) -> anyhow::Result<WrkResult> {
     let out = Command::new("wrk")
         .args([
-            "-t2",
+            &format!("-t{}", connections.min(2)),
             &format!("-c{connections}"),
             &format!("-d{seconds}s"),
             "--latency",

@@ -99,6 +99,40 @@ pub struct ClaimKeyRow {
     pub last_updated: i64,
 }
 
+/// A bound on a claim's period, for searches: the service period `[first day, day after the
+/// last)` or the instant of `last_updated` (`[t, t + 1)`), in milliseconds since 1970.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bound {
+    /// The period starts before this.
+    StartsBefore(i64),
+    /// The period starts at or after this.
+    StartsAtOrAfter(i64),
+    /// The period ends after this.
+    EndsAfter(i64),
+    /// The period ends at or before this.
+    EndsAtOrBefore(i64),
+}
+
+/// Which claims of a beneficiary a search wants.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ClaimFilter {
+    /// Claim type numbers; empty = all.
+    pub types: Vec<i16>,
+    /// Bounds on the service period (a claim without dates matches none).
+    pub service: Vec<Bound>,
+    /// Bounds on `last_updated`.
+    pub last_updated: Vec<Bound>,
+}
+
+/// One page of a beneficiary's claims and the number of claims matching in all.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ClaimPage {
+    /// Claims matching the filter in all pages.
+    pub total: i64,
+    /// This page's claims, in BFD's order.
+    pub rows: Vec<ClaimRow>,
+}
+
 /// Row counts of the claims tables.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ClaimsCounts {
@@ -390,6 +424,13 @@ impl From<ClaimColumns> for ClaimRow {
 }
 
 #[derive(sqlx::FromRow)]
+struct PageColumns {
+    #[sqlx(flatten)]
+    claim: ClaimColumns,
+    total: i64,
+}
+
+#[derive(sqlx::FromRow)]
 struct BeneficiaryColumns {
     bene_id: i64,
     rfrnc_yr: i32,
@@ -462,6 +503,85 @@ impl Store {
         })
     }
 
+    /// One page of a beneficiary's claims matching `filter`, in BFD's order, with the total:
+    /// one query on the clustered primary key range of the beneficiary (filters in SQL, the
+    /// count as a window function), so a page costs one round trip and only the page's
+    /// records travel. An empty page (past the end, or `limit` 0) asks for the count alone.
+    pub async fn claims_page_of(
+        &self,
+        bene_id: i64,
+        filter: &ClaimFilter,
+        limit: i64,
+        offset: i64,
+    ) -> Result<ClaimPage, StoreError> {
+        let mut conditions = String::new();
+        let mut values: Vec<i64> = Vec::new();
+        if !filter.types.is_empty() {
+            conditions.push_str(" AND claim_type IN (");
+            for (i, t) in filter.types.iter().enumerate() {
+                if i > 0 {
+                    conditions.push(',');
+                }
+                // Type numbers are small integers: inlined, not bound.
+                conditions.push_str(&t.to_string());
+            }
+            conditions.push(')');
+        }
+        let day = 86_400_000i64;
+        for (bounds, start, end) in [
+            (
+                &filter.service,
+                format!("(CAST(COALESCE(service_from, service_thru) AS BIGINT) * {day})"),
+                format!("((CAST(COALESCE(service_thru, service_from) AS BIGINT) + 1) * {day})"),
+            ),
+            (
+                &filter.last_updated,
+                "last_updated".to_owned(),
+                "(last_updated + 1)".to_owned(),
+            ),
+        ] {
+            for bound in bounds {
+                let (expr, op, value) = match *bound {
+                    Bound::StartsBefore(v) => (&start, "<", v),
+                    Bound::StartsAtOrAfter(v) => (&start, ">=", v),
+                    Bound::EndsAfter(v) => (&end, ">", v),
+                    Bound::EndsAtOrBefore(v) => (&end, "<=", v),
+                };
+                values.push(value);
+                conditions.push_str(&format!(" AND {expr} {op} ${}", values.len() + 1));
+            }
+        }
+        let n = values.len();
+        let page_sql = format!(
+            "SELECT {CLAIM_COLUMNS}, COUNT(*) OVER () AS total FROM claims WHERE bene_id = $1{conditions} \
+             ORDER BY sort_key, claim_type LIMIT ${} OFFSET ${}",
+            n + 2,
+            n + 3
+        );
+        let count_sql = format!("SELECT COUNT(*) FROM claims WHERE bene_id = $1{conditions}");
+        crate::on_pool!(self, pool => {
+            let mut rows = Vec::new();
+            let mut total = 0i64;
+            if limit > 0 {
+                let mut query = sqlx::query_as::<_, PageColumns>(sqlx::AssertSqlSafe(page_sql.clone())).bind(bene_id);
+                for v in &values {
+                    query = query.bind(*v);
+                }
+                let page: Vec<PageColumns> = query.bind(limit).bind(offset).fetch_all(pool).await?;
+                total = page.first().map(|p| p.total).unwrap_or(0);
+                rows = page.into_iter().map(|p| ClaimRow::from(p.claim)).collect();
+            }
+            if rows.is_empty() {
+                let mut query = sqlx::query_as::<_, (i64,)>(sqlx::AssertSqlSafe(count_sql.clone())).bind(bene_id);
+                for v in &values {
+                    query = query.bind(*v);
+                }
+                total = query.fetch_one(pool).await?.0;
+            }
+            Ok(ClaimPage { total, rows })
+        })
+    }
+
     /// The keys and search columns of every claim of a beneficiary, in BFD's order: one
     /// range read on the clustered primary key, blobs not returned.
     pub async fn claim_keys_of(&self, bene_id: i64) -> Result<Vec<ClaimKeyRow>, StoreError> {
@@ -473,28 +593,6 @@ impl Store {
             .bind(bene_id)
             .fetch_all(pool)
             .await?)
-        })
-    }
-
-    /// The claims of a beneficiary whose order key lies between those of `first` and
-    /// `last` (claim ids, inclusive), in BFD's order: one range read for a page.
-    pub async fn claims_between(
-        &self,
-        bene_id: i64,
-        first: i64,
-        last: i64,
-    ) -> Result<Vec<ClaimRow>, StoreError> {
-        crate::on_pool!(self, pool => {
-            let rows: Vec<ClaimColumns> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "SELECT {CLAIM_COLUMNS} FROM claims WHERE bene_id = $1 AND sort_key >= $2 AND sort_key <= $3 \
-                 ORDER BY sort_key, claim_type"
-            )))
-            .bind(bene_id)
-            .bind(first.to_string())
-            .bind(last.to_string())
-            .fetch_all(pool)
-            .await?;
-            Ok(rows.into_iter().map(ClaimRow::from).collect())
         })
     }
 

@@ -26,8 +26,8 @@ mod url;
 pub use accounts::{OrganizationRow, SandboxLoginRow, UserRow};
 pub use apps::{ApplicationRow, NewApplication};
 pub use claims::{
-    BeneficiaryHistoryRow, BeneficiaryRow, ClaimKeyRow, ClaimRow, ClaimsCounts, ClaimsTx,
-    SandboxBuildRow,
+    BeneficiaryHistoryRow, BeneficiaryRow, Bound, ClaimFilter, ClaimKeyRow, ClaimPage, ClaimRow,
+    ClaimsCounts, ClaimsTx, SandboxBuildRow,
 };
 pub use connect::StoreOptions;
 pub use error::StoreError;

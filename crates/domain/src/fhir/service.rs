@@ -190,54 +190,34 @@ impl Fhir {
         options: RenderOptions,
     ) -> Result<Vec<u8>, FhirError> {
         let query = search::eob(params)?;
-        let keys = self
+        let filter = bb_store::ClaimFilter {
+            types: query
+                .types
+                .as_ref()
+                .map(|t| t.iter().map(|r| claim_type_number(*r)).collect())
+                .unwrap_or_default(),
+            service: query.service_date.iter().flat_map(bounds).collect(),
+            last_updated: query.last_updated.iter().flat_map(bounds).collect(),
+        };
+        let count = i64::from(query.paging.count);
+        let offset = i64::try_from(query.paging.start_index).unwrap_or(i64::MAX);
+        let page = self
             .deps
             .store
-            .claim_keys_of(who.bene_id)
+            .claims_page_of(who.bene_id, &filter, count, offset)
             .await
             .map_err(|e| self.store_error(e))?;
-        let wanted: Vec<i16> = query
-            .types
-            .as_ref()
-            .map(|t| t.iter().map(|r| claim_type_number(*r)).collect())
-            .unwrap_or_default();
-        let matching: Vec<&bb_store::ClaimKeyRow> = keys
-            .iter()
-            .filter(|k| wanted.is_empty() || wanted.contains(&k.claim_type))
-            .filter(|k| passes_dates(&query.service_date, k.service_from, k.service_thru))
-            .filter(|k| {
-                query
-                    .last_updated
-                    .iter()
-                    .all(|f| f.matches_instant(k.last_updated))
-            })
-            .collect();
-        let total = matching.len() as u64;
-        let page = page_of(total, query.paging)?;
-        let chosen = &matching[page.clone()];
-        let mut resources: Vec<(Vec<u8>, i64)> = Vec::with_capacity(chosen.len());
-        if let (Some(first), Some(last)) = (chosen.first(), chosen.last()) {
-            let rows = self
-                .deps
-                .store
-                .claims_between(who.bene_id, first.claim_id, last.claim_id)
-                .await
-                .map_err(|e| self.store_error(e))?;
-            let mut ctx = RenderContext::new(self.deps.clock.now());
-            ctx.include_tax_numbers = options.include_tax_numbers;
-            for key in chosen {
-                let Some(row) = rows
-                    .iter()
-                    .find(|r| r.claim_type == key.claim_type && r.claim_id == key.claim_id)
-                else {
-                    continue;
-                };
-                let claim = claim_of(row).map_err(|e| self.damaged(&e))?;
-                ctx.last_updated = row.last_updated;
-                let mut out = Vec::with_capacity(16 * 1024);
-                super::eob::render(&claim, &ctx, &mut out);
-                resources.push((out, ms(row.last_updated)));
-            }
+        let total = u64::try_from(page.total).unwrap_or(0);
+        page_of(total, query.paging)?;
+        let mut ctx = RenderContext::new(self.deps.clock.now());
+        ctx.include_tax_numbers = options.include_tax_numbers;
+        let mut resources: Vec<(Vec<u8>, i64)> = Vec::with_capacity(page.rows.len());
+        for row in &page.rows {
+            let claim = claim_of(row).map_err(|e| self.damaged(&e))?;
+            ctx.last_updated = row.last_updated;
+            let mut out = Vec::with_capacity(16 * 1024);
+            super::eob::render(&claim, &ctx, &mut out);
+            resources.push((out, ms(row.last_updated)));
         }
         let paging = LinkPaging {
             total,
@@ -561,19 +541,21 @@ fn page_of(total: u64, paging: search::Paging) -> Result<std::ops::Range<usize>,
     Ok(start..end.max(start))
 }
 
-/// Whether a claim's billable period passes every `service-date` filter (a period without
-/// dates passes none).
-fn passes_dates(filters: &[DateFilter], from: Option<i32>, thru: Option<i32>) -> bool {
-    if filters.is_empty() {
-        return true;
+/// A date filter as bounds on a period `[from, to)` (FHIR's rules for a period against a
+/// value with its precision `[start, end)`).
+fn bounds(f: &DateFilter) -> Vec<bb_store::Bound> {
+    use bb_store::Bound;
+    use search::Prefix;
+    match f.prefix {
+        Prefix::Eq => vec![
+            Bound::StartsAtOrAfter(f.start),
+            Bound::EndsAtOrBefore(f.end),
+        ],
+        Prefix::Lt => vec![Bound::StartsBefore(f.start)],
+        Prefix::Le => vec![Bound::StartsBefore(f.end)],
+        Prefix::Gt => vec![Bound::EndsAfter(f.end)],
+        Prefix::Ge => vec![Bound::EndsAfter(f.start)],
     }
-    let (Some(from), Some(thru)) = (from.or(thru), thru.or(from)) else {
-        return false;
-    };
-    let day = 86_400_000i64;
-    let start = i64::from(from) * day;
-    let end = (i64::from(thru) + 1) * day;
-    filters.iter().all(|f| f.matches_range(start, end))
 }
 
 /// Parses an EOB id: `<type>-<claim id>`, BFD's `(\p{Alpha}+)-(-?\p{Digit}+)`.
@@ -665,20 +647,26 @@ mod tests {
     }
 
     #[test]
-    fn service_dates_filter_periods() {
+    fn date_filters_become_period_bounds() {
+        use bb_store::Bound;
         let f = |v: &str| {
-            search::eob(&[("service-date".to_owned(), v.to_owned())])
-                .map(|s| s.service_date)
+            let parsed =
+                search::eob(&[("service-date".to_owned(), v.to_owned())]).map(|s| s.service_date);
+            parsed
+                .ok()
+                .and_then(|d| d.first().copied())
+                .map(|d| bounds(&d))
                 .unwrap_or_default()
         };
-        // 18262 = 2020-01-01 in days since 1970.
-        assert!(passes_dates(&f("ge2020-01-01"), Some(18_262), Some(18_263)));
-        assert!(!passes_dates(
-            &f("gt2020-01-02"),
-            Some(18_262),
-            Some(18_263)
-        ));
-        assert!(!passes_dates(&f("ge2020-01-01"), None, None));
-        assert!(passes_dates(&[], None, None));
+        // 2020-01-01 is day 18262.
+        let (start, end) = (18_262 * 86_400_000, 18_263 * 86_400_000);
+        assert_eq!(f("ge2020-01-01"), vec![Bound::EndsAfter(start)]);
+        assert_eq!(f("gt2020-01-01"), vec![Bound::EndsAfter(end)]);
+        assert_eq!(f("lt2020-01-01"), vec![Bound::StartsBefore(start)]);
+        assert_eq!(f("le2020-01-01"), vec![Bound::StartsBefore(end)]);
+        assert_eq!(
+            f("2020-01-01"),
+            vec![Bound::StartsAtOrAfter(start), Bound::EndsAtOrBefore(end)]
+        );
     }
 }

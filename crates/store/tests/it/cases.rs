@@ -580,3 +580,80 @@ pub async fn sandbox_build_record_round_trips(f: Fixture) {
     tx.commit().await.unwrap();
     assert_eq!(f.store.sandbox_build().await.unwrap(), Some(build));
 }
+
+pub async fn claim_pages_filter_count_and_page_in_one_query(f: Fixture) {
+    use bb_store::{Bound, ClaimFilter};
+    // Ten claims of bene 9, ids 100..110, one per day from 2020-01-01 (18262 days since
+    // 1970), types alternating carrier (1) and pde (7); last_updated = id seconds.
+    let rows: Vec<_> = (0..10i64)
+        .map(|i| bb_store::ClaimRow {
+            bene_id: 9,
+            claim_type: if i % 2 == 0 { 1 } else { 7 },
+            claim_id: 100 + i,
+            service_from: chrono::NaiveDate::from_ymd_opt(2020, 1, 1 + u32::try_from(i).unwrap()),
+            service_thru: chrono::NaiveDate::from_ymd_opt(2020, 1, 1 + u32::try_from(i).unwrap()),
+            last_updated: at(100 + i, 0),
+            data: vec![u8::try_from(i).unwrap()],
+        })
+        .collect();
+    load(&f, &rows).await;
+    load(&f, &[claim(10, 1, 5, b"other bene")]).await;
+    let ids = |p: &bb_store::ClaimPage| p.rows.iter().map(|r| r.claim_id).collect::<Vec<_>>();
+
+    let all = f
+        .store
+        .claims_page_of(9, &ClaimFilter::default(), 4, 0)
+        .await
+        .unwrap();
+    assert_eq!((all.total, ids(&all)), (10, vec![100, 101, 102, 103]));
+    let last = f
+        .store
+        .claims_page_of(9, &ClaimFilter::default(), 4, 8)
+        .await
+        .unwrap();
+    assert_eq!((last.total, ids(&last)), (10, vec![108, 109]));
+    let past = f
+        .store
+        .claims_page_of(9, &ClaimFilter::default(), 4, 10)
+        .await
+        .unwrap();
+    assert_eq!((past.total, past.rows.len()), (10, 0));
+    let none = f
+        .store
+        .claims_page_of(9, &ClaimFilter::default(), 0, 0)
+        .await
+        .unwrap();
+    assert_eq!((none.total, none.rows.len()), (10, 0));
+
+    let pde = ClaimFilter {
+        types: vec![7],
+        ..ClaimFilter::default()
+    };
+    let p = f.store.claims_page_of(9, &pde, 10, 0).await.unwrap();
+    assert_eq!((p.total, ids(&p)), (5, vec![101, 103, 105, 107, 109]));
+
+    // Service on or after 2020-01-05 (day 18266) and before 2020-01-08.
+    let day = 86_400_000i64;
+    let window = ClaimFilter {
+        service: vec![
+            Bound::EndsAfter(18_266 * day),
+            Bound::StartsBefore(18_269 * day),
+        ],
+        ..ClaimFilter::default()
+    };
+    let p = f.store.claims_page_of(9, &window, 10, 0).await.unwrap();
+    assert_eq!((p.total, ids(&p)), (3, vec![104, 105, 106]));
+
+    // last_updated within [t(103), t(105)].
+    let ms = |i: i64| at(100 + i, 0).timestamp_millis();
+    let updated = ClaimFilter {
+        last_updated: vec![
+            Bound::StartsAtOrAfter(ms(3)),
+            Bound::EndsAtOrBefore(ms(5) + 1),
+        ],
+        types: vec![1, 7],
+        ..ClaimFilter::default()
+    };
+    let p = f.store.claims_page_of(9, &updated, 10, 0).await.unwrap();
+    assert_eq!((p.total, ids(&p)), (3, vec![103, 104, 105]));
+}

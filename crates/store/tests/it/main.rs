@@ -47,4 +47,5 @@ contract!(
     rolled_back_loads_leave_nothing,
     beneficiaries_by_year_and_history_by_digest,
     sandbox_build_record_round_trips,
+    claim_pages_filter_count_and_page_in_one_query,
 );
