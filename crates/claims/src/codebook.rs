@@ -151,36 +151,63 @@ pub fn ccw_value_groups(variable: &str) -> &'static [CcwValueGroup] {
 /// `CLM_SRVC_CLSFCTN_TYPE_CD` lists codes per facility type). Built once into a map, so a
 /// lookup is two hash probes (the FHIR renderer makes thousands per page).
 pub fn unique_display(variable: &str, code: &str) -> Option<&'static str> {
-    static MAP: LazyLock<HashMap<&'static str, HashMap<&'static str, Option<&'static str>>>> =
-        LazyLock::new(|| {
-            let mut map = HashMap::new();
-            for (id, variable) in &CCW.variables {
-                let mut codes: HashMap<&'static str, Option<&'static str>> = HashMap::new();
-                for value in variable.groups.iter().flat_map(|g| g.values.iter()) {
-                    codes
-                        .entry(value.code)
-                        .and_modify(|d| *d = None)
-                        .or_insert(Some(value.display));
-                }
-                map.insert(*id, codes);
+    type Codes = HashMap<&'static str, Option<&'static str>, Fnv>;
+    static MAP: LazyLock<HashMap<String, Codes, Fnv>> = LazyLock::new(|| {
+        let mut map: HashMap<String, Codes, Fnv> = HashMap::default();
+        for (id, variable) in &CCW.variables {
+            let mut codes = Codes::default();
+            for value in variable.groups.iter().flat_map(|g| g.values.iter()) {
+                codes
+                    .entry(value.code)
+                    .and_modify(|d| *d = None)
+                    .or_insert(Some(value.display));
             }
-            map
-        });
-    let mut buf = [0u8; 64];
-    let owned;
-    let upper = match buf.get_mut(..variable.len()) {
-        Some(b) => {
-            b.copy_from_slice(variable.as_bytes());
-            b.make_ascii_uppercase();
-            std::str::from_utf8(b).unwrap_or_default()
+            map.insert(id.to_ascii_lowercase(), codes);
         }
-        None => {
-            owned = variable.to_ascii_uppercase();
-            owned.as_str()
+        // Aliases (long and short names) in lower case too: renderers pass the lower-case
+        // variable of the URL, so a lookup needs no case conversion.
+        for (alias, id) in &CCW.aliases {
+            if let Some(codes) = map.get(&id.to_ascii_lowercase()).cloned() {
+                map.entry(alias.to_ascii_lowercase()).or_insert(codes);
+            }
         }
-    };
-    let id = CCW.aliases.get(upper).copied().unwrap_or(upper);
-    MAP.get(id)?.get(code).copied().flatten()
+        map
+    });
+    match MAP.get(variable) {
+        Some(codes) => codes.get(code).copied().flatten(),
+        None => MAP
+            .get(&variable.to_ascii_lowercase())?
+            .get(code)
+            .copied()
+            .flatten(),
+    }
+}
+
+/// FNV-1a: a fast hash for the short, trusted keys of the codebook maps (SipHash's DoS
+/// resistance buys nothing for static data and costs a third of a lookup).
+#[derive(Clone, Copy, Default)]
+struct Fnv;
+
+/// The state of an FNV-1a hash.
+struct FnvHasher(u64);
+
+impl std::hash::BuildHasher for Fnv {
+    type Hasher = FnvHasher;
+    fn build_hasher(&self) -> FnvHasher {
+        FnvHasher(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for FnvHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 ^= u64::from(*b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
 }
 
 /// The ids of all variables that have values, in codebook order.

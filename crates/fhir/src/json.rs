@@ -32,8 +32,9 @@ pub fn object(out: &mut Vec<u8>, f: impl FnOnce(&mut Obj<'_>)) {
 }
 
 fn string(out: &mut Vec<u8>, s: &str) {
-    // Fast path: nothing to escape (the usual case for codes, ids and URLs).
-    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+    // Fast path: nothing to escape (the usual case for codes, ids and URLs), checked eight
+    // bytes at a time.
+    if !needs_escape(s.as_bytes()) {
         out.push(b'"');
         out.extend_from_slice(s.as_bytes());
         out.push(b'"');
@@ -41,6 +42,31 @@ fn string(out: &mut Vec<u8>, s: &str) {
         // serde_json cannot fail writing a str into a Vec.
         let _ = serde_json::to_writer(&mut *out, s);
     }
+}
+
+/// Whether a string holds a byte JSON must escape: `"`, `\\` or a control character.
+fn needs_escape(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS != 0;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let v = u64::from_le_bytes(word);
+        // A byte < 0x20: (v - 0x20 per byte) borrows into the high bit where v's is clear.
+        let control = v.wrapping_sub(ONES * 0x20) & !v & HIGHS != 0;
+        if control
+            || has_zero(v ^ (ONES * u64::from(b'"')))
+            || has_zero(v ^ (ONES * u64::from(b'\\')))
+        {
+            return true;
+        }
+    }
+    chunks
+        .remainder()
+        .iter()
+        .any(|&b| b < 0x20 || b == b'"' || b == b'\\')
 }
 
 /// A FHIR decimal as BFD writes it: the shortest form that reads back as the same double,
@@ -58,8 +84,16 @@ impl Obj<'_> {
             self.out.push(b',');
         }
         self.empty = false;
-        string(self.out, key);
-        self.out.push(b':');
+        // Keys are FHIR element names (`resourceType`, `valueCoding`): never anything to
+        // escape, so no scan; a key that did need escaping still goes through serde_json.
+        if key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            self.out.push(b'"');
+            self.out.extend_from_slice(key.as_bytes());
+            self.out.extend_from_slice(b"\":");
+        } else {
+            string(self.out, key);
+            self.out.push(b':');
+        }
     }
 
     /// `"key": "value"`.
@@ -233,6 +267,27 @@ mod tests {
             serde_json::json!({"resourceType": "Patient", "n": -3, "b": true,
                 "names": [{"family": "Doe \"Jr\"\n"}, "x"], "money": 777.0})
         );
+    }
+
+    #[test]
+    fn escaping_is_detected_anywhere() {
+        for clean in [
+            "",
+            "abc",
+            "https://bluebutton.cms.gov/resources/variables/clm_pmt_amt",
+            "é ünïcode ok",
+        ] {
+            assert!(!needs_escape(clean.as_bytes()), "{clean}");
+        }
+        for dirty in [
+            "\"",
+            "abcdefgh\\",
+            "tab\there",
+            "01234567890\u{1}",
+            "quote at end of eight\"",
+        ] {
+            assert!(needs_escape(dirty.as_bytes()), "{dirty:?}");
+        }
     }
 
     #[test]
