@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests stop loudly
 
+mod c4bb;
 mod golden;
 mod golden_institutional;
 mod golden_patient;
