@@ -339,3 +339,33 @@ async fn patient_and_coverage_search_bundles_equal_bfds_but_for_paging_links() {
     );
     assert!(found.is_empty(), "{}", found.join("\n"));
 }
+
+#[tokio::test]
+async fn unpaged_eob_search_equals_bfds_but_for_paging_links() {
+    // BFD answers without paging when neither `_count` nor `startIndex` is given; BB2 always
+    // sends `_count`, so we always page (default 10): entries, total and self link equal
+    // `eobByPatientIdAll.json`, and first/last links are added.
+    let sample = sample_a().await;
+    let who = bb_domain::fhir::PatientContext::for_tests(BENE);
+    let body = sample
+        .services
+        .fhir
+        .search_eob(
+            who,
+            &params(&[("patient", "567834")]),
+            &links("ExplanationOfBenefit/?patient=567834"),
+            bb_domain::fhir::RenderOptions::default(),
+        )
+        .await
+        .unwrap();
+    let mut actual: Value = serde_json::from_slice(&body).unwrap();
+    let links = actual["link"].as_array().unwrap().clone();
+    let relations: Vec<&str> = links
+        .iter()
+        .map(|l| l["relation"].as_str().unwrap())
+        .collect();
+    assert_eq!(relations, vec!["first", "last", "self"]);
+    actual["link"] = Value::Array(vec![links[2].clone()]);
+    let found = differences(&fixture("eobByPatientIdAll.json"), &actual);
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}
