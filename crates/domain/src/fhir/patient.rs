@@ -304,41 +304,12 @@ pub fn identifier_hash(identifier: &str) -> String {
     )
 }
 
-/// PBKDF2 (RFC 8018) with HMAC-SHA256 and a 32-byte key (one block), as lower-case hex.
+/// PBKDF2 (RFC 8018) with HMAC-SHA256 and a 32-byte key, as lower-case hex (RustCrypto's
+/// `pbkdf2`; no home-made cryptography).
 fn pbkdf2_hmac_sha256(password: &[u8], salt: &[u8], iterations: u32) -> String {
-    let mut first = Vec::with_capacity(salt.len() + 4);
-    first.extend_from_slice(salt);
-    first.extend_from_slice(&1u32.to_be_bytes());
-    let mut u = hmac_sha256(password, &first);
-    let mut t = u;
-    for _ in 1..iterations.max(1) {
-        u = hmac_sha256(password, &u);
-        for (acc, x) in t.iter_mut().zip(u.iter()) {
-            *acc ^= x;
-        }
-    }
-    hex::encode(t)
-}
-
-/// HMAC-SHA256 (RFC 2104).
-fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
-    use sha2::{Digest, Sha256};
-    const BLOCK: usize = 64;
-    let mut block = [0u8; BLOCK];
-    if key.len() > BLOCK {
-        let digest: [u8; 32] = Sha256::digest(key).into();
-        block[..32].copy_from_slice(&digest);
-    } else {
-        block[..key.len()].copy_from_slice(key);
-    }
-    let mut inner = Sha256::new();
-    inner.update(block.map(|b| b ^ 0x36));
-    inner.update(message);
-    let inner: [u8; 32] = inner.finalize().into();
-    let mut outer = Sha256::new();
-    outer.update(block.map(|b| b ^ 0x5c));
-    outer.update(inner);
-    outer.finalize().into()
+    let mut key = [0u8; 32];
+    pbkdf2::pbkdf2_hmac::<sha2::Sha256>(password, salt, iterations.max(1), &mut key);
+    hex::encode(key)
 }
 
 #[cfg(test)]
