@@ -23,8 +23,8 @@ macro_rules! code {
                 let len = text.len();
                 if !($min..=$max).contains(&len) || !text.bytes().all(|b| b.is_ascii_alphanumeric()) {
                     return Err(format!(
-                        "'{text}' is not {} ({}–{} letters or digits)",
-                        $what, $min, $max
+                        "is not {} ({}–{} letters or digits; {} characters)",
+                        $what, $min, $max, text.chars().count()
                     ));
                 }
                 Ok(Self(text.to_owned()))

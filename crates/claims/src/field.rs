@@ -10,6 +10,10 @@
 //! zigzag varint of `units << 3 | scale`, dates as a varint of days since 1900-01-01,
 //! characters and strings as UTF-8 with a varint length. A carrier claim with two lines
 //! takes about 300 bytes; the same in RIF text is about 1,500.
+//!
+//! Error messages never repeat the value: it may be PHI (a name, an MBI, a birth date) and
+//! import errors end up in terminals and CI logs. They give the column (in [`FieldError`]),
+//! the expected form and the value's length; the file and line locate it.
 
 use crate::layout::{Column, Kind};
 use crate::value::{Decimal, parse_date, rif_date};
@@ -241,9 +245,12 @@ fn take_bytes<'a>(input: &mut &'a [u8]) -> Result<&'a [u8], DecodeError> {
 
 impl FieldValue for i64 {
     fn parse_rif(text: &str, _: &Column) -> Result<Self, String> {
-        text.trim()
-            .parse()
-            .map_err(|_| format!("'{text}' is not a whole number"))
+        text.trim().parse().map_err(|_| {
+            format!(
+                "is not a whole number ({} characters)",
+                text.chars().count()
+            )
+        })
     }
     fn write_rif(&self, out: &mut String) {
         out.push_str(&self.to_string());
@@ -308,7 +315,10 @@ impl FieldValue for char {
         let mut chars = text.chars();
         match (chars.next(), chars.next()) {
             (Some(c), None) => Ok(c),
-            _ => Err(format!("'{text}' is not a single character")),
+            _ => Err(format!(
+                "is not a single character ({} characters)",
+                text.chars().count()
+            )),
         }
     }
     fn write_rif(&self, out: &mut String) {
@@ -369,7 +379,10 @@ pub fn check_length(text: &str, column: &Column) -> Result<(), String> {
     if let Kind::Text { max } = column.kind
         && text.chars().count() > usize::from(max)
     {
-        return Err(format!("'{text}' is longer than {max} characters"));
+        return Err(format!(
+            "is longer than {max} characters ({})",
+            text.chars().count()
+        ));
     }
     Ok(())
 }
@@ -443,10 +456,7 @@ mod tests {
         assert!(crate::codes::Npi::from_rif("", &c).is_err());
         let c = col(Kind::Text { max: 3 }, true, None);
         let err = Option::<String>::from_rif("ABCD", &c).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "column X: 'ABCD' is longer than 3 characters"
-        );
+        assert_eq!(err.to_string(), "column X: is longer than 3 characters (4)");
         let c = col(Kind::Char, true, None);
         assert!(char::from_rif("AB", &c).is_err());
     }

@@ -25,12 +25,15 @@ impl Decimal {
             || !whole.bytes().all(|b| b.is_ascii_digit())
             || !fraction.bytes().all(|b| b.is_ascii_digit())
         {
-            return Err(format!("'{text}' is not a decimal number"));
+            return Err(format!(
+                "is not a decimal number ({} characters)",
+                text.chars().count()
+            ));
         }
         let scale_digits = usize::from(scale);
         let (kept, dropped) = fraction.split_at(fraction.len().min(scale_digits));
         if dropped.bytes().any(|b| b != b'0') {
-            return Err(format!("'{text}' has more than {scale} decimal places"));
+            return Err(format!("has more than {scale} decimal places"));
         }
         let mut units: i64 = 0;
         for b in whole
@@ -41,7 +44,7 @@ impl Decimal {
             units = units
                 .checked_mul(10)
                 .and_then(|u| u.checked_add(i64::from(b - b'0')))
-                .ok_or_else(|| format!("'{text}' is too large"))?;
+                .ok_or_else(|| "is too large".to_owned())?;
         }
         Ok(Self {
             units: if negative { -units } else { units },
@@ -84,7 +87,12 @@ const MONTHS: [&str; 12] = [
 
 /// Parses a RIF date: `dd-MMM-yyyy` (month in any case) or `yyyyMMdd`.
 pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
-    let bad = || format!("'{text}' is not a date (dd-MMM-yyyy or yyyyMMdd)");
+    let bad = || {
+        format!(
+            "is not a date (dd-MMM-yyyy or yyyyMMdd; {} characters)",
+            text.chars().count()
+        )
+    };
     if text.len() == 8 && text.bytes().all(|b| b.is_ascii_digit()) {
         return NaiveDate::parse_from_str(text, "%Y%m%d").map_err(|_| bad());
     }

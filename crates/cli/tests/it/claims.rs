@@ -207,7 +207,12 @@ async fn a_bad_row_names_file_line_and_column_and_loads_nothing_of_its_file() {
     );
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let err = stderr(&out);
-    assert!(err.contains("sample-a-bcarrier-multiple-lines.txt:8: column LINE_1ST_EXPNS_DT: '31-FEB-2020' is not a date"), "{err}");
+    assert!(
+        err.contains(
+            "sample-a-bcarrier-multiple-lines.txt:8: column LINE_1ST_EXPNS_DT: is not a date"
+        ),
+        "{err}"
+    );
     assert_eq!(count(dir2.path(), "claims").await, 0);
 }
 

@@ -121,7 +121,7 @@ fn a_bad_date_names_its_column() {
     assert_eq!(
         errors(&results),
         vec![
-            "bad-date.txt:2: column CLM_FROM_DT: '32-JAN-1999' is not a date (dd-MMM-yyyy or yyyyMMdd)"
+            "bad-date.txt:2: column CLM_FROM_DT: is not a date (dd-MMM-yyyy or yyyyMMdd; 11 characters)"
         ]
     );
     let Err(e) = &results[0] else {
@@ -140,8 +140,7 @@ fn a_bad_date_names_its_column() {
     );
     assert_eq!(results.len(), 1);
     assert!(
-        errors(&results)[0]
-            .starts_with("bad-line.txt:7: column LINE_1ST_EXPNS_DT: '2000-01-01' is not a date")
+        errors(&results)[0].starts_with("bad-line.txt:7: column LINE_1ST_EXPNS_DT: is not a date")
     );
 }
 
@@ -155,9 +154,9 @@ fn reading_goes_on_after_bad_records() {
     assert_eq!(
         errors(&results),
         vec![
-            "benes.txt:3: column BENE_BIRTH_DT: 'yesterday' is not a date (dd-MMM-yyyy or yyyyMMdd)",
+            "benes.txt:3: column BENE_BIRTH_DT: is not a date (dd-MMM-yyyy or yyyyMMdd; 9 characters)",
             "benes.txt:5: column DML_IND: 'MERGE' is not INSERT, UPDATE or DELETE",
-            "benes.txt:8: column BENE_ID: '12x' is not a whole number",
+            "benes.txt:8: column BENE_ID: is not a whole number (3 characters)",
         ]
     );
     let lines: Vec<u64> = oks(&results).iter().map(|(l, _)| *l).collect();
@@ -176,7 +175,9 @@ fn a_bad_claim_id_is_an_error_for_its_row() {
     let errs = errors(&results);
     assert_eq!(
         errs[0],
-        format!("carrier.csv:{first_of_second}: column CLM_ID: 'ABC' is not a whole number")
+        format!(
+            "carrier.csv:{first_of_second}: column CLM_ID: is not a whole number (3 characters)"
+        )
     );
     // The first claim is intact. The bad row is an error of its own: nothing ties it to
     // its neighbours, so the claim's other rows (good CLM_ID) make a claim one line short,
