@@ -13,6 +13,7 @@ mod error;
 pub mod fhir;
 pub mod health;
 pub mod logins;
+pub mod oauth;
 
 pub use error::DomainError;
 
