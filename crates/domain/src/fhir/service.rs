@@ -228,7 +228,7 @@ impl Fhir {
             "ExplanationOfBenefit",
             &[("patient", who.bene_id.to_string())],
             params,
-            Some(paging),
+            paging,
             links,
             &resources,
         ))
@@ -297,22 +297,14 @@ impl Fhir {
         {
             resources.push((r, updated));
         }
-        let total = resources.len() as u64;
-        let page = page_of(total, query.paging)?;
-        let resources: Vec<_> = resources.drain(page).collect();
-        let paging = LinkPaging {
-            total,
-            count: query.paging.count,
-            start: query.paging.start_index,
-        };
-        Ok(self.bundle(
+        self.paged_bundle(
             "Patient",
             &[("_id", who.bene_id.to_string())],
             params,
-            Some(paging),
+            query.paging,
             links,
-            &resources,
-        ))
+            resources,
+        )
     }
 
     async fn coverages(&self, bene_id: i64) -> Result<Vec<(Part, Vec<u8>, i64)>, FhirError> {
@@ -366,7 +358,7 @@ impl Fhir {
         links: &Links,
     ) -> Result<Vec<u8>, FhirError> {
         let query = search::common(params)?;
-        let mut resources: Vec<(Vec<u8>, i64)> = self
+        let resources: Vec<(Vec<u8>, i64)> = self
             .coverages(who.bene_id)
             .await?
             .into_iter()
@@ -378,22 +370,36 @@ impl Fhir {
             })
             .map(|(_, r, u)| (r, u))
             .collect();
-        let total = resources.len() as u64;
-        let page = page_of(total, query.paging)?;
-        let resources: Vec<_> = resources.drain(page).collect();
-        let paging = LinkPaging {
-            total,
-            count: query.paging.count,
-            start: query.paging.start_index,
-        };
-        Ok(self.bundle(
+        self.paged_bundle(
             "Coverage",
             &[("beneficiary", format!("Patient/{}", who.bene_id))],
             params,
-            Some(paging),
+            query.paging,
             links,
-            &resources,
-        ))
+            resources,
+        )
+    }
+
+    /// A bundle of one page of an in-memory result (Patient and Coverage searches have at
+    /// most four matches, so they page without the store).
+    fn paged_bundle(
+        &self,
+        resource_type: &str,
+        forced: &[(&str, String)],
+        params: &[(String, String)],
+        paging: search::Paging,
+        links: &Links,
+        mut resources: Vec<(Vec<u8>, i64)>,
+    ) -> Result<Vec<u8>, FhirError> {
+        let total = resources.len() as u64;
+        let page = page_of(total, paging)?;
+        let resources: Vec<_> = resources.drain(page).collect();
+        let paging = LinkPaging {
+            total,
+            count: paging.count,
+            start: paging.start_index,
+        };
+        Ok(self.bundle(resource_type, forced, params, paging, links, &resources))
     }
 
     /// Writes a searchset Bundle. `forced` are the parameters the patient context imposes
@@ -404,7 +410,7 @@ impl Fhir {
         resource_type: &str,
         forced: &[(&str, String)],
         params: &[(String, String)],
-        paging: Option<LinkPaging>,
+        paging: LinkPaging,
         links: &Links,
         resources: &[(Vec<u8>, i64)],
     ) -> Vec<u8> {
@@ -432,15 +438,9 @@ impl Fhir {
                 m.str("lastUpdated", &super::common::instant(updated));
             });
             o.str("type", "searchset");
-            o.int(
-                "total",
-                i64::try_from(paging.map_or(resources.len() as u64, |p| p.total))
-                    .unwrap_or(i64::MAX),
-            );
+            o.int("total", i64::try_from(paging.total).unwrap_or(i64::MAX));
             o.arr("link", |a| {
-                if let Some(p) = paging {
-                    paging_links(a, &links.base, resource_type, &query, p);
-                }
+                paging_links(a, &links.base, resource_type, &query, paging);
                 a.obj(|l| {
                     l.str("relation", "self").str("url", &links.self_url);
                 });
