@@ -8,3 +8,4 @@ mod golden;
 mod golden_institutional;
 mod golden_patient;
 mod golden_professional;
+mod import;
