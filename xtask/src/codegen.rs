@@ -344,6 +344,56 @@ fn value_type(c: &Col) -> String {
     }
 }
 
+/// Numbered column groups of a struct (`icd_dgns_cd1` … `icd_dgns_cd25`): accessors that
+/// return the fields in order and consts with their CCW names, so renderers and the
+/// generator loop over slots instead of spelling out every number.
+fn render_slots(out: &mut String, struct_name: &str, cols: &[(usize, &Col)]) {
+    let mut groups: BTreeMap<String, Vec<(u32, String, String)>> = BTreeMap::new();
+    for (_, c) in cols {
+        let field = rust_field(c);
+        let digits = field.len() - field.trim_end_matches(|ch: char| ch.is_ascii_digit()).len();
+        if digits == 0 || digits == field.len() {
+            continue;
+        }
+        let (prefix, number) = field.split_at(field.len() - digits);
+        if number.starts_with('0') {
+            continue;
+        }
+        let Ok(n) = number.parse::<u32>() else { continue };
+        let ty = value_type(c);
+        let ty = if c.nullable && c.default.is_none() { format!("Option<{ty}>") } else { ty };
+        groups.entry(prefix.to_owned()).or_default().push((n, field.clone(), ty));
+    }
+    let mut methods = String::new();
+    for (prefix, mut fields) in groups {
+        fields.sort();
+        let contiguous = fields.iter().enumerate().all(|(i, (n, _, _))| *n as usize == i + 1);
+        let same_type = fields.iter().all(|(_, _, t)| *t == fields[0].2);
+        if fields.len() < 2 || !contiguous || !same_type {
+            continue;
+        }
+        let name = prefix.trim_end_matches('_');
+        let count = fields.len();
+        let ty = &fields[0].2;
+        let _ = writeln!(
+            methods,
+            "    /// `{}` … `{}`, in order.\n    pub fn {name}_slots(&self) -> [&{ty}; {count}] {{\n        [{}]\n    }}\n",
+            fields[0].1,
+            fields[count - 1].1,
+            fields.iter().map(|(_, f, _)| format!("&self.{f}")).collect::<Vec<_>>().join(", ")
+        );
+        let _ = writeln!(
+            methods,
+            "    /// The CCW names of [`Self::{name}_slots`].\n    pub const {}_NAMES: [&'static str; {count}] = [{}];\n",
+            name.to_ascii_uppercase(),
+            fields.iter().map(|(_, f, _)| format!("{f:?}")).collect::<Vec<_>>().join(", ")
+        );
+    }
+    if !methods.is_empty() {
+        let _ = writeln!(out, "impl {struct_name} {{\n{}}}\n", methods.trim_end_matches('\n'));
+    }
+}
+
 fn rust_field(c: &Col) -> String {
     let name = if c.db.is_empty() {
         snake(&c.field)
@@ -446,6 +496,7 @@ pub fn render_model(mappings: &Path) -> anyhow::Result<String> {
                 );
             }
             out.push_str("}\n\n");
+            render_slots(&mut out, struct_name, &cols);
             let _ = writeln!(out, "impl Record for {struct_name} {{");
             let _ = writeln!(
                 out,

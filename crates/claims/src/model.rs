@@ -1560,6 +1560,23 @@ pub struct CarrierClaim {
     pub lines: Vec<CarrierLine>,
 }
 
+impl CarrierClaim {
+    /// `icd_dgns_cd1` … `icd_dgns_cd12`, in order.
+    pub fn icd_dgns_cd_slots(&self) -> [&Option<IcdCode>; 12] {
+        [&self.icd_dgns_cd1, &self.icd_dgns_cd2, &self.icd_dgns_cd3, &self.icd_dgns_cd4, &self.icd_dgns_cd5, &self.icd_dgns_cd6, &self.icd_dgns_cd7, &self.icd_dgns_cd8, &self.icd_dgns_cd9, &self.icd_dgns_cd10, &self.icd_dgns_cd11, &self.icd_dgns_cd12]
+    }
+
+    /// The CCW names of [`Self::icd_dgns_cd_slots`].
+    pub const ICD_DGNS_CD_NAMES: [&'static str; 12] = ["icd_dgns_cd1", "icd_dgns_cd2", "icd_dgns_cd3", "icd_dgns_cd4", "icd_dgns_cd5", "icd_dgns_cd6", "icd_dgns_cd7", "icd_dgns_cd8", "icd_dgns_cd9", "icd_dgns_cd10", "icd_dgns_cd11", "icd_dgns_cd12"];
+
+    /// `icd_dgns_vrsn_cd1` … `icd_dgns_vrsn_cd12`, in order.
+    pub fn icd_dgns_vrsn_cd_slots(&self) -> [&Option<char>; 12] {
+        [&self.icd_dgns_vrsn_cd1, &self.icd_dgns_vrsn_cd2, &self.icd_dgns_vrsn_cd3, &self.icd_dgns_vrsn_cd4, &self.icd_dgns_vrsn_cd5, &self.icd_dgns_vrsn_cd6, &self.icd_dgns_vrsn_cd7, &self.icd_dgns_vrsn_cd8, &self.icd_dgns_vrsn_cd9, &self.icd_dgns_vrsn_cd10, &self.icd_dgns_vrsn_cd11, &self.icd_dgns_vrsn_cd12]
+    }
+
+    /// The CCW names of [`Self::icd_dgns_vrsn_cd_slots`].
+    pub const ICD_DGNS_VRSN_CD_NAMES: [&'static str; 12] = ["icd_dgns_vrsn_cd1", "icd_dgns_vrsn_cd2", "icd_dgns_vrsn_cd3", "icd_dgns_vrsn_cd4", "icd_dgns_vrsn_cd5", "icd_dgns_vrsn_cd6", "icd_dgns_vrsn_cd7", "icd_dgns_vrsn_cd8", "icd_dgns_vrsn_cd9", "icd_dgns_vrsn_cd10", "icd_dgns_vrsn_cd11", "icd_dgns_vrsn_cd12"];}
+
 impl Record for CarrierClaim {
     const LAYOUT: &'static Layout = &layouts::CARRIER;
 
@@ -2228,6 +2245,23 @@ pub struct DmeClaim {
     /// The claim's lines, in file order.
     pub lines: Vec<DmeLine>,
 }
+
+impl DmeClaim {
+    /// `icd_dgns_cd1` … `icd_dgns_cd12`, in order.
+    pub fn icd_dgns_cd_slots(&self) -> [&Option<IcdCode>; 12] {
+        [&self.icd_dgns_cd1, &self.icd_dgns_cd2, &self.icd_dgns_cd3, &self.icd_dgns_cd4, &self.icd_dgns_cd5, &self.icd_dgns_cd6, &self.icd_dgns_cd7, &self.icd_dgns_cd8, &self.icd_dgns_cd9, &self.icd_dgns_cd10, &self.icd_dgns_cd11, &self.icd_dgns_cd12]
+    }
+
+    /// The CCW names of [`Self::icd_dgns_cd_slots`].
+    pub const ICD_DGNS_CD_NAMES: [&'static str; 12] = ["icd_dgns_cd1", "icd_dgns_cd2", "icd_dgns_cd3", "icd_dgns_cd4", "icd_dgns_cd5", "icd_dgns_cd6", "icd_dgns_cd7", "icd_dgns_cd8", "icd_dgns_cd9", "icd_dgns_cd10", "icd_dgns_cd11", "icd_dgns_cd12"];
+
+    /// `icd_dgns_vrsn_cd1` … `icd_dgns_vrsn_cd12`, in order.
+    pub fn icd_dgns_vrsn_cd_slots(&self) -> [&Option<char>; 12] {
+        [&self.icd_dgns_vrsn_cd1, &self.icd_dgns_vrsn_cd2, &self.icd_dgns_vrsn_cd3, &self.icd_dgns_vrsn_cd4, &self.icd_dgns_vrsn_cd5, &self.icd_dgns_vrsn_cd6, &self.icd_dgns_vrsn_cd7, &self.icd_dgns_vrsn_cd8, &self.icd_dgns_vrsn_cd9, &self.icd_dgns_vrsn_cd10, &self.icd_dgns_vrsn_cd11, &self.icd_dgns_vrsn_cd12]
+    }
+
+    /// The CCW names of [`Self::icd_dgns_vrsn_cd_slots`].
+    pub const ICD_DGNS_VRSN_CD_NAMES: [&'static str; 12] = ["icd_dgns_vrsn_cd1", "icd_dgns_vrsn_cd2", "icd_dgns_vrsn_cd3", "icd_dgns_vrsn_cd4", "icd_dgns_vrsn_cd5", "icd_dgns_vrsn_cd6", "icd_dgns_vrsn_cd7", "icd_dgns_vrsn_cd8", "icd_dgns_vrsn_cd9", "icd_dgns_vrsn_cd10", "icd_dgns_vrsn_cd11", "icd_dgns_vrsn_cd12"];}
 
 impl Record for DmeClaim {
     const LAYOUT: &'static Layout = &layouts::DME;
@@ -2989,6 +3023,39 @@ pub struct HhaClaim {
     /// The claim's lines, in file order.
     pub lines: Vec<HhaLine>,
 }
+
+impl HhaClaim {
+    /// `icd_dgns_cd1` … `icd_dgns_cd25`, in order.
+    pub fn icd_dgns_cd_slots(&self) -> [&Option<IcdCode>; 25] {
+        [&self.icd_dgns_cd1, &self.icd_dgns_cd2, &self.icd_dgns_cd3, &self.icd_dgns_cd4, &self.icd_dgns_cd5, &self.icd_dgns_cd6, &self.icd_dgns_cd7, &self.icd_dgns_cd8, &self.icd_dgns_cd9, &self.icd_dgns_cd10, &self.icd_dgns_cd11, &self.icd_dgns_cd12, &self.icd_dgns_cd13, &self.icd_dgns_cd14, &self.icd_dgns_cd15, &self.icd_dgns_cd16, &self.icd_dgns_cd17, &self.icd_dgns_cd18, &self.icd_dgns_cd19, &self.icd_dgns_cd20, &self.icd_dgns_cd21, &self.icd_dgns_cd22, &self.icd_dgns_cd23, &self.icd_dgns_cd24, &self.icd_dgns_cd25]
+    }
+
+    /// The CCW names of [`Self::icd_dgns_cd_slots`].
+    pub const ICD_DGNS_CD_NAMES: [&'static str; 25] = ["icd_dgns_cd1", "icd_dgns_cd2", "icd_dgns_cd3", "icd_dgns_cd4", "icd_dgns_cd5", "icd_dgns_cd6", "icd_dgns_cd7", "icd_dgns_cd8", "icd_dgns_cd9", "icd_dgns_cd10", "icd_dgns_cd11", "icd_dgns_cd12", "icd_dgns_cd13", "icd_dgns_cd14", "icd_dgns_cd15", "icd_dgns_cd16", "icd_dgns_cd17", "icd_dgns_cd18", "icd_dgns_cd19", "icd_dgns_cd20", "icd_dgns_cd21", "icd_dgns_cd22", "icd_dgns_cd23", "icd_dgns_cd24", "icd_dgns_cd25"];
+
+    /// `icd_dgns_e_cd1` … `icd_dgns_e_cd12`, in order.
+    pub fn icd_dgns_e_cd_slots(&self) -> [&Option<String>; 12] {
+        [&self.icd_dgns_e_cd1, &self.icd_dgns_e_cd2, &self.icd_dgns_e_cd3, &self.icd_dgns_e_cd4, &self.icd_dgns_e_cd5, &self.icd_dgns_e_cd6, &self.icd_dgns_e_cd7, &self.icd_dgns_e_cd8, &self.icd_dgns_e_cd9, &self.icd_dgns_e_cd10, &self.icd_dgns_e_cd11, &self.icd_dgns_e_cd12]
+    }
+
+    /// The CCW names of [`Self::icd_dgns_e_cd_slots`].
+    pub const ICD_DGNS_E_CD_NAMES: [&'static str; 12] = ["icd_dgns_e_cd1", "icd_dgns_e_cd2", "icd_dgns_e_cd3", "icd_dgns_e_cd4", "icd_dgns_e_cd5", "icd_dgns_e_cd6", "icd_dgns_e_cd7", "icd_dgns_e_cd8", "icd_dgns_e_cd9", "icd_dgns_e_cd10", "icd_dgns_e_cd11", "icd_dgns_e_cd12"];
+
+    /// `icd_dgns_e_vrsn_cd1` … `icd_dgns_e_vrsn_cd12`, in order.
+    pub fn icd_dgns_e_vrsn_cd_slots(&self) -> [&Option<char>; 12] {
+        [&self.icd_dgns_e_vrsn_cd1, &self.icd_dgns_e_vrsn_cd2, &self.icd_dgns_e_vrsn_cd3, &self.icd_dgns_e_vrsn_cd4, &self.icd_dgns_e_vrsn_cd5, &self.icd_dgns_e_vrsn_cd6, &self.icd_dgns_e_vrsn_cd7, &self.icd_dgns_e_vrsn_cd8, &self.icd_dgns_e_vrsn_cd9, &self.icd_dgns_e_vrsn_cd10, &self.icd_dgns_e_vrsn_cd11, &self.icd_dgns_e_vrsn_cd12]
+    }
+
+    /// The CCW names of [`Self::icd_dgns_e_vrsn_cd_slots`].
+    pub const ICD_DGNS_E_VRSN_CD_NAMES: [&'static str; 12] = ["icd_dgns_e_vrsn_cd1", "icd_dgns_e_vrsn_cd2", "icd_dgns_e_vrsn_cd3", "icd_dgns_e_vrsn_cd4", "icd_dgns_e_vrsn_cd5", "icd_dgns_e_vrsn_cd6", "icd_dgns_e_vrsn_cd7", "icd_dgns_e_vrsn_cd8", "icd_dgns_e_vrsn_cd9", "icd_dgns_e_vrsn_cd10", "icd_dgns_e_vrsn_cd11", "icd_dgns_e_vrsn_cd12"];
+
+    /// `icd_dgns_vrsn_cd1` … `icd_dgns_vrsn_cd25`, in order.
+    pub fn icd_dgns_vrsn_cd_slots(&self) -> [&Option<char>; 25] {
+        [&self.icd_dgns_vrsn_cd1, &self.icd_dgns_vrsn_cd2, &self.icd_dgns_vrsn_cd3, &self.icd_dgns_vrsn_cd4, &self.icd_dgns_vrsn_cd5, &self.icd_dgns_vrsn_cd6, &self.icd_dgns_vrsn_cd7, &self.icd_dgns_vrsn_cd8, &self.icd_dgns_vrsn_cd9, &self.icd_dgns_vrsn_cd10, &self.icd_dgns_vrsn_cd11, &self.icd_dgns_vrsn_cd12, &self.icd_dgns_vrsn_cd13, &self.icd_dgns_vrsn_cd14, &self.icd_dgns_vrsn_cd15, &self.icd_dgns_vrsn_cd16, &self.icd_dgns_vrsn_cd17, &self.icd_dgns_vrsn_cd18, &self.icd_dgns_vrsn_cd19, &self.icd_dgns_vrsn_cd20, &self.icd_dgns_vrsn_cd21, &self.icd_dgns_vrsn_cd22, &self.icd_dgns_vrsn_cd23, &self.icd_dgns_vrsn_cd24, &self.icd_dgns_vrsn_cd25]
+    }
+
+    /// The CCW names of [`Self::icd_dgns_vrsn_cd_slots`].
+    pub const ICD_DGNS_VRSN_CD_NAMES: [&'static str; 25] = ["icd_dgns_vrsn_cd1", "icd_dgns_vrsn_cd2", "icd_dgns_vrsn_cd3", "icd_dgns_vrsn_cd4", "icd_dgns_vrsn_cd5", "icd_dgns_vrsn_cd6", "icd_dgns_vrsn_cd7", "icd_dgns_vrsn_cd8", "icd_dgns_vrsn_cd9", "icd_dgns_vrsn_cd10", "icd_dgns_vrsn_cd11", "icd_dgns_vrsn_cd12", "icd_dgns_vrsn_cd13", "icd_dgns_vrsn_cd14", "icd_dgns_vrsn_cd15", "icd_dgns_vrsn_cd16", "icd_dgns_vrsn_cd17", "icd_dgns_vrsn_cd18", "icd_dgns_vrsn_cd19", "icd_dgns_vrsn_cd20", "icd_dgns_vrsn_cd21", "icd_dgns_vrsn_cd22", "icd_dgns_vrsn_cd23", "icd_dgns_vrsn_cd24", "icd_dgns_vrsn_cd25"];}
 
 impl Record for HhaClaim {
     const LAYOUT: &'static Layout = &layouts::HHA;
@@ -3854,6 +3921,39 @@ pub struct HospiceClaim {
     /// The claim's lines, in file order.
     pub lines: Vec<HospiceLine>,
 }
+
+impl HospiceClaim {
+    /// `icd_dgns_cd1` … `icd_dgns_cd25`, in order.
+    pub fn icd_dgns_cd_slots(&self) -> [&Option<IcdCode>; 25] {
+        [&self.icd_dgns_cd1, &self.icd_dgns_cd2, &self.icd_dgns_cd3, &self.icd_dgns_cd4, &self.icd_dgns_cd5, &self.icd_dgns_cd6, &self.icd_dgns_cd7, &self.icd_dgns_cd8, &self.icd_dgns_cd9, &self.icd_dgns_cd10, &self.icd_dgns_cd11, &self.icd_dgns_cd12, &self.icd_dgns_cd13, &self.icd_dgns_cd14, &self.icd_dgns_cd15, &self.icd_dgns_cd16, &self.icd_dgns_cd17, &self.icd_dgns_cd18, &self.icd_dgns_cd19, &self.icd_dgns_cd20, &self.icd_dgns_cd21, &self.icd_dgns_cd22, &self.icd_dgns_cd23, &self.icd_dgns_cd24, &self.icd_dgns_cd25]
+    }
+
+    /// The CCW names of [`Self::icd_dgns_cd_slots`].
+    pub const ICD_DGNS_CD_NAMES: [&'static str; 25] = ["icd_dgns_cd1", "icd_dgns_cd2", "icd_dgns_cd3", "icd_dgns_cd4", "icd_dgns_cd5", "icd_dgns_cd6", "icd_dgns_cd7", "icd_dgns_cd8", "icd_dgns_cd9", "icd_dgns_cd10", "icd_dgns_cd11", "icd_dgns_cd12", "icd_dgns_cd13", "icd_dgns_cd14", "icd_dgns_cd15", "icd_dgns_cd16", "icd_dgns_cd17", "icd_dgns_cd18", "icd_dgns_cd19", "icd_dgns_cd20", "icd_dgns_cd21", "icd_dgns_cd22", "icd_dgns_cd23", "icd_dgns_cd24", "icd_dgns_cd25"];
+
+    /// `icd_dgns_e_cd1` … `icd_dgns_e_cd12`, in order.
+    pub fn icd_dgns_e_cd_slots(&self) -> [&Option<String>; 12] {
+        [&self.icd_dgns_e_cd1, &self.icd_dgns_e_cd2, &self.icd_dgns_e_cd3, &self.icd_dgns_e_cd4, &self.icd_dgns_e_cd5, &self.icd_dgns_e_cd6, &self.icd_dgns_e_cd7, &self.icd_dgns_e_cd8, &self.icd_dgns_e_cd9, &self.icd_dgns_e_cd10, &self.icd_dgns_e_cd11, &self.icd_dgns_e_cd12]
+    }
+
+    /// The CCW names of [`Self::icd_dgns_e_cd_slots`].
+    pub const ICD_DGNS_E_CD_NAMES: [&'static str; 12] = ["icd_dgns_e_cd1", "icd_dgns_e_cd2", "icd_dgns_e_cd3", "icd_dgns_e_cd4", "icd_dgns_e_cd5", "icd_dgns_e_cd6", "icd_dgns_e_cd7", "icd_dgns_e_cd8", "icd_dgns_e_cd9", "icd_dgns_e_cd10", "icd_dgns_e_cd11", "icd_dgns_e_cd12"];
+
+    /// `icd_dgns_e_vrsn_cd1` … `icd_dgns_e_vrsn_cd12`, in order.
+    pub fn icd_dgns_e_vrsn_cd_slots(&self) -> [&Option<char>; 12] {
+        [&self.icd_dgns_e_vrsn_cd1, &self.icd_dgns_e_vrsn_cd2, &self.icd_dgns_e_vrsn_cd3, &self.icd_dgns_e_vrsn_cd4, &self.icd_dgns_e_vrsn_cd5, &self.icd_dgns_e_vrsn_cd6, &self.icd_dgns_e_vrsn_cd7, &self.icd_dgns_e_vrsn_cd8, &self.icd_dgns_e_vrsn_cd9, &self.icd_dgns_e_vrsn_cd10, &self.icd_dgns_e_vrsn_cd11, &self.icd_dgns_e_vrsn_cd12]
+    }
+
+    /// The CCW names of [`Self::icd_dgns_e_vrsn_cd_slots`].
+    pub const ICD_DGNS_E_VRSN_CD_NAMES: [&'static str; 12] = ["icd_dgns_e_vrsn_cd1", "icd_dgns_e_vrsn_cd2", "icd_dgns_e_vrsn_cd3", "icd_dgns_e_vrsn_cd4", "icd_dgns_e_vrsn_cd5", "icd_dgns_e_vrsn_cd6", "icd_dgns_e_vrsn_cd7", "icd_dgns_e_vrsn_cd8", "icd_dgns_e_vrsn_cd9", "icd_dgns_e_vrsn_cd10", "icd_dgns_e_vrsn_cd11", "icd_dgns_e_vrsn_cd12"];
+
+    /// `icd_dgns_vrsn_cd1` … `icd_dgns_vrsn_cd25`, in order.
+    pub fn icd_dgns_vrsn_cd_slots(&self) -> [&Option<char>; 25] {
+        [&self.icd_dgns_vrsn_cd1, &self.icd_dgns_vrsn_cd2, &self.icd_dgns_vrsn_cd3, &self.icd_dgns_vrsn_cd4, &self.icd_dgns_vrsn_cd5, &self.icd_dgns_vrsn_cd6, &self.icd_dgns_vrsn_cd7, &self.icd_dgns_vrsn_cd8, &self.icd_dgns_vrsn_cd9, &self.icd_dgns_vrsn_cd10, &self.icd_dgns_vrsn_cd11, &self.icd_dgns_vrsn_cd12, &self.icd_dgns_vrsn_cd13, &self.icd_dgns_vrsn_cd14, &self.icd_dgns_vrsn_cd15, &self.icd_dgns_vrsn_cd16, &self.icd_dgns_vrsn_cd17, &self.icd_dgns_vrsn_cd18, &self.icd_dgns_vrsn_cd19, &self.icd_dgns_vrsn_cd20, &self.icd_dgns_vrsn_cd21, &self.icd_dgns_vrsn_cd22, &self.icd_dgns_vrsn_cd23, &self.icd_dgns_vrsn_cd24, &self.icd_dgns_vrsn_cd25]
+    }
+
+    /// The CCW names of [`Self::icd_dgns_vrsn_cd_slots`].
+    pub const ICD_DGNS_VRSN_CD_NAMES: [&'static str; 25] = ["icd_dgns_vrsn_cd1", "icd_dgns_vrsn_cd2", "icd_dgns_vrsn_cd3", "icd_dgns_vrsn_cd4", "icd_dgns_vrsn_cd5", "icd_dgns_vrsn_cd6", "icd_dgns_vrsn_cd7", "icd_dgns_vrsn_cd8", "icd_dgns_vrsn_cd9", "icd_dgns_vrsn_cd10", "icd_dgns_vrsn_cd11", "icd_dgns_vrsn_cd12", "icd_dgns_vrsn_cd13", "icd_dgns_vrsn_cd14", "icd_dgns_vrsn_cd15", "icd_dgns_vrsn_cd16", "icd_dgns_vrsn_cd17", "icd_dgns_vrsn_cd18", "icd_dgns_vrsn_cd19", "icd_dgns_vrsn_cd20", "icd_dgns_vrsn_cd21", "icd_dgns_vrsn_cd22", "icd_dgns_vrsn_cd23", "icd_dgns_vrsn_cd24", "icd_dgns_vrsn_cd25"];}
 
 impl Record for HospiceClaim {
     const LAYOUT: &'static Layout = &layouts::HOSPICE;
@@ -5009,6 +5109,79 @@ pub struct InpatientClaim {
     /// The claim's lines, in file order.
     pub lines: Vec<InpatientLine>,
 }
+
+impl InpatientClaim {
+    /// `clm_e_poa_ind_sw1` … `clm_e_poa_ind_sw12`, in order.
+    pub fn clm_e_poa_ind_sw_slots(&self) -> [&Option<char>; 12] {
+        [&self.clm_e_poa_ind_sw1, &self.clm_e_poa_ind_sw2, &self.clm_e_poa_ind_sw3, &self.clm_e_poa_ind_sw4, &self.clm_e_poa_ind_sw5, &self.clm_e_poa_ind_sw6, &self.clm_e_poa_ind_sw7, &self.clm_e_poa_ind_sw8, &self.clm_e_poa_ind_sw9, &self.clm_e_poa_ind_sw10, &self.clm_e_poa_ind_sw11, &self.clm_e_poa_ind_sw12]
+    }
+
+    /// The CCW names of [`Self::clm_e_poa_ind_sw_slots`].
+    pub const CLM_E_POA_IND_SW_NAMES: [&'static str; 12] = ["clm_e_poa_ind_sw1", "clm_e_poa_ind_sw2", "clm_e_poa_ind_sw3", "clm_e_poa_ind_sw4", "clm_e_poa_ind_sw5", "clm_e_poa_ind_sw6", "clm_e_poa_ind_sw7", "clm_e_poa_ind_sw8", "clm_e_poa_ind_sw9", "clm_e_poa_ind_sw10", "clm_e_poa_ind_sw11", "clm_e_poa_ind_sw12"];
+
+    /// `clm_poa_ind_sw1` … `clm_poa_ind_sw25`, in order.
+    pub fn clm_poa_ind_sw_slots(&self) -> [&Option<char>; 25] {
+        [&self.clm_poa_ind_sw1, &self.clm_poa_ind_sw2, &self.clm_poa_ind_sw3, &self.clm_poa_ind_sw4, &self.clm_poa_ind_sw5, &self.clm_poa_ind_sw6, &self.clm_poa_ind_sw7, &self.clm_poa_ind_sw8, &self.clm_poa_ind_sw9, &self.clm_poa_ind_sw10, &self.clm_poa_ind_sw11, &self.clm_poa_ind_sw12, &self.clm_poa_ind_sw13, &self.clm_poa_ind_sw14, &self.clm_poa_ind_sw15, &self.clm_poa_ind_sw16, &self.clm_poa_ind_sw17, &self.clm_poa_ind_sw18, &self.clm_poa_ind_sw19, &self.clm_poa_ind_sw20, &self.clm_poa_ind_sw21, &self.clm_poa_ind_sw22, &self.clm_poa_ind_sw23, &self.clm_poa_ind_sw24, &self.clm_poa_ind_sw25]
+    }
+
+    /// The CCW names of [`Self::clm_poa_ind_sw_slots`].
+    pub const CLM_POA_IND_SW_NAMES: [&'static str; 25] = ["clm_poa_ind_sw1", "clm_poa_ind_sw2", "clm_poa_ind_sw3", "clm_poa_ind_sw4", "clm_poa_ind_sw5", "clm_poa_ind_sw6", "clm_poa_ind_sw7", "clm_poa_ind_sw8", "clm_poa_ind_sw9", "clm_poa_ind_sw10", "clm_poa_ind_sw11", "clm_poa_ind_sw12", "clm_poa_ind_sw13", "clm_poa_ind_sw14", "clm_poa_ind_sw15", "clm_poa_ind_sw16", "clm_poa_ind_sw17", "clm_poa_ind_sw18", "clm_poa_ind_sw19", "clm_poa_ind_sw20", "clm_poa_ind_sw21", "clm_poa_ind_sw22", "clm_poa_ind_sw23", "clm_poa_ind_sw24", "clm_poa_ind_sw25"];
+
+    /// `icd_dgns_cd1` … `icd_dgns_cd25`, in order.
+    pub fn icd_dgns_cd_slots(&self) -> [&Option<IcdCode>; 25] {
+        [&self.icd_dgns_cd1, &self.icd_dgns_cd2, &self.icd_dgns_cd3, &self.icd_dgns_cd4, &self.icd_dgns_cd5, &self.icd_dgns_cd6, &self.icd_dgns_cd7, &self.icd_dgns_cd8, &self.icd_dgns_cd9, &self.icd_dgns_cd10, &self.icd_dgns_cd11, &self.icd_dgns_cd12, &self.icd_dgns_cd13, &self.icd_dgns_cd14, &self.icd_dgns_cd15, &self.icd_dgns_cd16, &self.icd_dgns_cd17, &self.icd_dgns_cd18, &self.icd_dgns_cd19, &self.icd_dgns_cd20, &self.icd_dgns_cd21, &self.icd_dgns_cd22, &self.icd_dgns_cd23, &self.icd_dgns_cd24, &self.icd_dgns_cd25]
+    }
+
+    /// The CCW names of [`Self::icd_dgns_cd_slots`].
+    pub const ICD_DGNS_CD_NAMES: [&'static str; 25] = ["icd_dgns_cd1", "icd_dgns_cd2", "icd_dgns_cd3", "icd_dgns_cd4", "icd_dgns_cd5", "icd_dgns_cd6", "icd_dgns_cd7", "icd_dgns_cd8", "icd_dgns_cd9", "icd_dgns_cd10", "icd_dgns_cd11", "icd_dgns_cd12", "icd_dgns_cd13", "icd_dgns_cd14", "icd_dgns_cd15", "icd_dgns_cd16", "icd_dgns_cd17", "icd_dgns_cd18", "icd_dgns_cd19", "icd_dgns_cd20", "icd_dgns_cd21", "icd_dgns_cd22", "icd_dgns_cd23", "icd_dgns_cd24", "icd_dgns_cd25"];
+
+    /// `icd_dgns_e_cd1` … `icd_dgns_e_cd12`, in order.
+    pub fn icd_dgns_e_cd_slots(&self) -> [&Option<String>; 12] {
+        [&self.icd_dgns_e_cd1, &self.icd_dgns_e_cd2, &self.icd_dgns_e_cd3, &self.icd_dgns_e_cd4, &self.icd_dgns_e_cd5, &self.icd_dgns_e_cd6, &self.icd_dgns_e_cd7, &self.icd_dgns_e_cd8, &self.icd_dgns_e_cd9, &self.icd_dgns_e_cd10, &self.icd_dgns_e_cd11, &self.icd_dgns_e_cd12]
+    }
+
+    /// The CCW names of [`Self::icd_dgns_e_cd_slots`].
+    pub const ICD_DGNS_E_CD_NAMES: [&'static str; 12] = ["icd_dgns_e_cd1", "icd_dgns_e_cd2", "icd_dgns_e_cd3", "icd_dgns_e_cd4", "icd_dgns_e_cd5", "icd_dgns_e_cd6", "icd_dgns_e_cd7", "icd_dgns_e_cd8", "icd_dgns_e_cd9", "icd_dgns_e_cd10", "icd_dgns_e_cd11", "icd_dgns_e_cd12"];
+
+    /// `icd_dgns_e_vrsn_cd1` … `icd_dgns_e_vrsn_cd12`, in order.
+    pub fn icd_dgns_e_vrsn_cd_slots(&self) -> [&Option<char>; 12] {
+        [&self.icd_dgns_e_vrsn_cd1, &self.icd_dgns_e_vrsn_cd2, &self.icd_dgns_e_vrsn_cd3, &self.icd_dgns_e_vrsn_cd4, &self.icd_dgns_e_vrsn_cd5, &self.icd_dgns_e_vrsn_cd6, &self.icd_dgns_e_vrsn_cd7, &self.icd_dgns_e_vrsn_cd8, &self.icd_dgns_e_vrsn_cd9, &self.icd_dgns_e_vrsn_cd10, &self.icd_dgns_e_vrsn_cd11, &self.icd_dgns_e_vrsn_cd12]
+    }
+
+    /// The CCW names of [`Self::icd_dgns_e_vrsn_cd_slots`].
+    pub const ICD_DGNS_E_VRSN_CD_NAMES: [&'static str; 12] = ["icd_dgns_e_vrsn_cd1", "icd_dgns_e_vrsn_cd2", "icd_dgns_e_vrsn_cd3", "icd_dgns_e_vrsn_cd4", "icd_dgns_e_vrsn_cd5", "icd_dgns_e_vrsn_cd6", "icd_dgns_e_vrsn_cd7", "icd_dgns_e_vrsn_cd8", "icd_dgns_e_vrsn_cd9", "icd_dgns_e_vrsn_cd10", "icd_dgns_e_vrsn_cd11", "icd_dgns_e_vrsn_cd12"];
+
+    /// `icd_dgns_vrsn_cd1` … `icd_dgns_vrsn_cd25`, in order.
+    pub fn icd_dgns_vrsn_cd_slots(&self) -> [&Option<char>; 25] {
+        [&self.icd_dgns_vrsn_cd1, &self.icd_dgns_vrsn_cd2, &self.icd_dgns_vrsn_cd3, &self.icd_dgns_vrsn_cd4, &self.icd_dgns_vrsn_cd5, &self.icd_dgns_vrsn_cd6, &self.icd_dgns_vrsn_cd7, &self.icd_dgns_vrsn_cd8, &self.icd_dgns_vrsn_cd9, &self.icd_dgns_vrsn_cd10, &self.icd_dgns_vrsn_cd11, &self.icd_dgns_vrsn_cd12, &self.icd_dgns_vrsn_cd13, &self.icd_dgns_vrsn_cd14, &self.icd_dgns_vrsn_cd15, &self.icd_dgns_vrsn_cd16, &self.icd_dgns_vrsn_cd17, &self.icd_dgns_vrsn_cd18, &self.icd_dgns_vrsn_cd19, &self.icd_dgns_vrsn_cd20, &self.icd_dgns_vrsn_cd21, &self.icd_dgns_vrsn_cd22, &self.icd_dgns_vrsn_cd23, &self.icd_dgns_vrsn_cd24, &self.icd_dgns_vrsn_cd25]
+    }
+
+    /// The CCW names of [`Self::icd_dgns_vrsn_cd_slots`].
+    pub const ICD_DGNS_VRSN_CD_NAMES: [&'static str; 25] = ["icd_dgns_vrsn_cd1", "icd_dgns_vrsn_cd2", "icd_dgns_vrsn_cd3", "icd_dgns_vrsn_cd4", "icd_dgns_vrsn_cd5", "icd_dgns_vrsn_cd6", "icd_dgns_vrsn_cd7", "icd_dgns_vrsn_cd8", "icd_dgns_vrsn_cd9", "icd_dgns_vrsn_cd10", "icd_dgns_vrsn_cd11", "icd_dgns_vrsn_cd12", "icd_dgns_vrsn_cd13", "icd_dgns_vrsn_cd14", "icd_dgns_vrsn_cd15", "icd_dgns_vrsn_cd16", "icd_dgns_vrsn_cd17", "icd_dgns_vrsn_cd18", "icd_dgns_vrsn_cd19", "icd_dgns_vrsn_cd20", "icd_dgns_vrsn_cd21", "icd_dgns_vrsn_cd22", "icd_dgns_vrsn_cd23", "icd_dgns_vrsn_cd24", "icd_dgns_vrsn_cd25"];
+
+    /// `icd_prcdr_cd1` … `icd_prcdr_cd25`, in order.
+    pub fn icd_prcdr_cd_slots(&self) -> [&Option<IcdCode>; 25] {
+        [&self.icd_prcdr_cd1, &self.icd_prcdr_cd2, &self.icd_prcdr_cd3, &self.icd_prcdr_cd4, &self.icd_prcdr_cd5, &self.icd_prcdr_cd6, &self.icd_prcdr_cd7, &self.icd_prcdr_cd8, &self.icd_prcdr_cd9, &self.icd_prcdr_cd10, &self.icd_prcdr_cd11, &self.icd_prcdr_cd12, &self.icd_prcdr_cd13, &self.icd_prcdr_cd14, &self.icd_prcdr_cd15, &self.icd_prcdr_cd16, &self.icd_prcdr_cd17, &self.icd_prcdr_cd18, &self.icd_prcdr_cd19, &self.icd_prcdr_cd20, &self.icd_prcdr_cd21, &self.icd_prcdr_cd22, &self.icd_prcdr_cd23, &self.icd_prcdr_cd24, &self.icd_prcdr_cd25]
+    }
+
+    /// The CCW names of [`Self::icd_prcdr_cd_slots`].
+    pub const ICD_PRCDR_CD_NAMES: [&'static str; 25] = ["icd_prcdr_cd1", "icd_prcdr_cd2", "icd_prcdr_cd3", "icd_prcdr_cd4", "icd_prcdr_cd5", "icd_prcdr_cd6", "icd_prcdr_cd7", "icd_prcdr_cd8", "icd_prcdr_cd9", "icd_prcdr_cd10", "icd_prcdr_cd11", "icd_prcdr_cd12", "icd_prcdr_cd13", "icd_prcdr_cd14", "icd_prcdr_cd15", "icd_prcdr_cd16", "icd_prcdr_cd17", "icd_prcdr_cd18", "icd_prcdr_cd19", "icd_prcdr_cd20", "icd_prcdr_cd21", "icd_prcdr_cd22", "icd_prcdr_cd23", "icd_prcdr_cd24", "icd_prcdr_cd25"];
+
+    /// `icd_prcdr_vrsn_cd1` … `icd_prcdr_vrsn_cd25`, in order.
+    pub fn icd_prcdr_vrsn_cd_slots(&self) -> [&Option<char>; 25] {
+        [&self.icd_prcdr_vrsn_cd1, &self.icd_prcdr_vrsn_cd2, &self.icd_prcdr_vrsn_cd3, &self.icd_prcdr_vrsn_cd4, &self.icd_prcdr_vrsn_cd5, &self.icd_prcdr_vrsn_cd6, &self.icd_prcdr_vrsn_cd7, &self.icd_prcdr_vrsn_cd8, &self.icd_prcdr_vrsn_cd9, &self.icd_prcdr_vrsn_cd10, &self.icd_prcdr_vrsn_cd11, &self.icd_prcdr_vrsn_cd12, &self.icd_prcdr_vrsn_cd13, &self.icd_prcdr_vrsn_cd14, &self.icd_prcdr_vrsn_cd15, &self.icd_prcdr_vrsn_cd16, &self.icd_prcdr_vrsn_cd17, &self.icd_prcdr_vrsn_cd18, &self.icd_prcdr_vrsn_cd19, &self.icd_prcdr_vrsn_cd20, &self.icd_prcdr_vrsn_cd21, &self.icd_prcdr_vrsn_cd22, &self.icd_prcdr_vrsn_cd23, &self.icd_prcdr_vrsn_cd24, &self.icd_prcdr_vrsn_cd25]
+    }
+
+    /// The CCW names of [`Self::icd_prcdr_vrsn_cd_slots`].
+    pub const ICD_PRCDR_VRSN_CD_NAMES: [&'static str; 25] = ["icd_prcdr_vrsn_cd1", "icd_prcdr_vrsn_cd2", "icd_prcdr_vrsn_cd3", "icd_prcdr_vrsn_cd4", "icd_prcdr_vrsn_cd5", "icd_prcdr_vrsn_cd6", "icd_prcdr_vrsn_cd7", "icd_prcdr_vrsn_cd8", "icd_prcdr_vrsn_cd9", "icd_prcdr_vrsn_cd10", "icd_prcdr_vrsn_cd11", "icd_prcdr_vrsn_cd12", "icd_prcdr_vrsn_cd13", "icd_prcdr_vrsn_cd14", "icd_prcdr_vrsn_cd15", "icd_prcdr_vrsn_cd16", "icd_prcdr_vrsn_cd17", "icd_prcdr_vrsn_cd18", "icd_prcdr_vrsn_cd19", "icd_prcdr_vrsn_cd20", "icd_prcdr_vrsn_cd21", "icd_prcdr_vrsn_cd22", "icd_prcdr_vrsn_cd23", "icd_prcdr_vrsn_cd24", "icd_prcdr_vrsn_cd25"];
+
+    /// `prcdr_dt1` … `prcdr_dt25`, in order.
+    pub fn prcdr_dt_slots(&self) -> [&Option<NaiveDate>; 25] {
+        [&self.prcdr_dt1, &self.prcdr_dt2, &self.prcdr_dt3, &self.prcdr_dt4, &self.prcdr_dt5, &self.prcdr_dt6, &self.prcdr_dt7, &self.prcdr_dt8, &self.prcdr_dt9, &self.prcdr_dt10, &self.prcdr_dt11, &self.prcdr_dt12, &self.prcdr_dt13, &self.prcdr_dt14, &self.prcdr_dt15, &self.prcdr_dt16, &self.prcdr_dt17, &self.prcdr_dt18, &self.prcdr_dt19, &self.prcdr_dt20, &self.prcdr_dt21, &self.prcdr_dt22, &self.prcdr_dt23, &self.prcdr_dt24, &self.prcdr_dt25]
+    }
+
+    /// The CCW names of [`Self::prcdr_dt_slots`].
+    pub const PRCDR_DT_NAMES: [&'static str; 25] = ["prcdr_dt1", "prcdr_dt2", "prcdr_dt3", "prcdr_dt4", "prcdr_dt5", "prcdr_dt6", "prcdr_dt7", "prcdr_dt8", "prcdr_dt9", "prcdr_dt10", "prcdr_dt11", "prcdr_dt12", "prcdr_dt13", "prcdr_dt14", "prcdr_dt15", "prcdr_dt16", "prcdr_dt17", "prcdr_dt18", "prcdr_dt19", "prcdr_dt20", "prcdr_dt21", "prcdr_dt22", "prcdr_dt23", "prcdr_dt24", "prcdr_dt25"];}
 
 impl Record for InpatientClaim {
     const LAYOUT: &'static Layout = &layouts::INPATIENT;
@@ -6605,6 +6778,79 @@ pub struct OutpatientClaim {
     pub lines: Vec<OutpatientLine>,
 }
 
+impl OutpatientClaim {
+    /// `icd_dgns_cd1` … `icd_dgns_cd25`, in order.
+    pub fn icd_dgns_cd_slots(&self) -> [&Option<IcdCode>; 25] {
+        [&self.icd_dgns_cd1, &self.icd_dgns_cd2, &self.icd_dgns_cd3, &self.icd_dgns_cd4, &self.icd_dgns_cd5, &self.icd_dgns_cd6, &self.icd_dgns_cd7, &self.icd_dgns_cd8, &self.icd_dgns_cd9, &self.icd_dgns_cd10, &self.icd_dgns_cd11, &self.icd_dgns_cd12, &self.icd_dgns_cd13, &self.icd_dgns_cd14, &self.icd_dgns_cd15, &self.icd_dgns_cd16, &self.icd_dgns_cd17, &self.icd_dgns_cd18, &self.icd_dgns_cd19, &self.icd_dgns_cd20, &self.icd_dgns_cd21, &self.icd_dgns_cd22, &self.icd_dgns_cd23, &self.icd_dgns_cd24, &self.icd_dgns_cd25]
+    }
+
+    /// The CCW names of [`Self::icd_dgns_cd_slots`].
+    pub const ICD_DGNS_CD_NAMES: [&'static str; 25] = ["icd_dgns_cd1", "icd_dgns_cd2", "icd_dgns_cd3", "icd_dgns_cd4", "icd_dgns_cd5", "icd_dgns_cd6", "icd_dgns_cd7", "icd_dgns_cd8", "icd_dgns_cd9", "icd_dgns_cd10", "icd_dgns_cd11", "icd_dgns_cd12", "icd_dgns_cd13", "icd_dgns_cd14", "icd_dgns_cd15", "icd_dgns_cd16", "icd_dgns_cd17", "icd_dgns_cd18", "icd_dgns_cd19", "icd_dgns_cd20", "icd_dgns_cd21", "icd_dgns_cd22", "icd_dgns_cd23", "icd_dgns_cd24", "icd_dgns_cd25"];
+
+    /// `icd_dgns_e_cd1` … `icd_dgns_e_cd12`, in order.
+    pub fn icd_dgns_e_cd_slots(&self) -> [&Option<String>; 12] {
+        [&self.icd_dgns_e_cd1, &self.icd_dgns_e_cd2, &self.icd_dgns_e_cd3, &self.icd_dgns_e_cd4, &self.icd_dgns_e_cd5, &self.icd_dgns_e_cd6, &self.icd_dgns_e_cd7, &self.icd_dgns_e_cd8, &self.icd_dgns_e_cd9, &self.icd_dgns_e_cd10, &self.icd_dgns_e_cd11, &self.icd_dgns_e_cd12]
+    }
+
+    /// The CCW names of [`Self::icd_dgns_e_cd_slots`].
+    pub const ICD_DGNS_E_CD_NAMES: [&'static str; 12] = ["icd_dgns_e_cd1", "icd_dgns_e_cd2", "icd_dgns_e_cd3", "icd_dgns_e_cd4", "icd_dgns_e_cd5", "icd_dgns_e_cd6", "icd_dgns_e_cd7", "icd_dgns_e_cd8", "icd_dgns_e_cd9", "icd_dgns_e_cd10", "icd_dgns_e_cd11", "icd_dgns_e_cd12"];
+
+    /// `icd_dgns_e_vrsn_cd1` … `icd_dgns_e_vrsn_cd12`, in order.
+    pub fn icd_dgns_e_vrsn_cd_slots(&self) -> [&Option<char>; 12] {
+        [&self.icd_dgns_e_vrsn_cd1, &self.icd_dgns_e_vrsn_cd2, &self.icd_dgns_e_vrsn_cd3, &self.icd_dgns_e_vrsn_cd4, &self.icd_dgns_e_vrsn_cd5, &self.icd_dgns_e_vrsn_cd6, &self.icd_dgns_e_vrsn_cd7, &self.icd_dgns_e_vrsn_cd8, &self.icd_dgns_e_vrsn_cd9, &self.icd_dgns_e_vrsn_cd10, &self.icd_dgns_e_vrsn_cd11, &self.icd_dgns_e_vrsn_cd12]
+    }
+
+    /// The CCW names of [`Self::icd_dgns_e_vrsn_cd_slots`].
+    pub const ICD_DGNS_E_VRSN_CD_NAMES: [&'static str; 12] = ["icd_dgns_e_vrsn_cd1", "icd_dgns_e_vrsn_cd2", "icd_dgns_e_vrsn_cd3", "icd_dgns_e_vrsn_cd4", "icd_dgns_e_vrsn_cd5", "icd_dgns_e_vrsn_cd6", "icd_dgns_e_vrsn_cd7", "icd_dgns_e_vrsn_cd8", "icd_dgns_e_vrsn_cd9", "icd_dgns_e_vrsn_cd10", "icd_dgns_e_vrsn_cd11", "icd_dgns_e_vrsn_cd12"];
+
+    /// `icd_dgns_vrsn_cd1` … `icd_dgns_vrsn_cd25`, in order.
+    pub fn icd_dgns_vrsn_cd_slots(&self) -> [&Option<char>; 25] {
+        [&self.icd_dgns_vrsn_cd1, &self.icd_dgns_vrsn_cd2, &self.icd_dgns_vrsn_cd3, &self.icd_dgns_vrsn_cd4, &self.icd_dgns_vrsn_cd5, &self.icd_dgns_vrsn_cd6, &self.icd_dgns_vrsn_cd7, &self.icd_dgns_vrsn_cd8, &self.icd_dgns_vrsn_cd9, &self.icd_dgns_vrsn_cd10, &self.icd_dgns_vrsn_cd11, &self.icd_dgns_vrsn_cd12, &self.icd_dgns_vrsn_cd13, &self.icd_dgns_vrsn_cd14, &self.icd_dgns_vrsn_cd15, &self.icd_dgns_vrsn_cd16, &self.icd_dgns_vrsn_cd17, &self.icd_dgns_vrsn_cd18, &self.icd_dgns_vrsn_cd19, &self.icd_dgns_vrsn_cd20, &self.icd_dgns_vrsn_cd21, &self.icd_dgns_vrsn_cd22, &self.icd_dgns_vrsn_cd23, &self.icd_dgns_vrsn_cd24, &self.icd_dgns_vrsn_cd25]
+    }
+
+    /// The CCW names of [`Self::icd_dgns_vrsn_cd_slots`].
+    pub const ICD_DGNS_VRSN_CD_NAMES: [&'static str; 25] = ["icd_dgns_vrsn_cd1", "icd_dgns_vrsn_cd2", "icd_dgns_vrsn_cd3", "icd_dgns_vrsn_cd4", "icd_dgns_vrsn_cd5", "icd_dgns_vrsn_cd6", "icd_dgns_vrsn_cd7", "icd_dgns_vrsn_cd8", "icd_dgns_vrsn_cd9", "icd_dgns_vrsn_cd10", "icd_dgns_vrsn_cd11", "icd_dgns_vrsn_cd12", "icd_dgns_vrsn_cd13", "icd_dgns_vrsn_cd14", "icd_dgns_vrsn_cd15", "icd_dgns_vrsn_cd16", "icd_dgns_vrsn_cd17", "icd_dgns_vrsn_cd18", "icd_dgns_vrsn_cd19", "icd_dgns_vrsn_cd20", "icd_dgns_vrsn_cd21", "icd_dgns_vrsn_cd22", "icd_dgns_vrsn_cd23", "icd_dgns_vrsn_cd24", "icd_dgns_vrsn_cd25"];
+
+    /// `icd_prcdr_cd1` … `icd_prcdr_cd25`, in order.
+    pub fn icd_prcdr_cd_slots(&self) -> [&Option<IcdCode>; 25] {
+        [&self.icd_prcdr_cd1, &self.icd_prcdr_cd2, &self.icd_prcdr_cd3, &self.icd_prcdr_cd4, &self.icd_prcdr_cd5, &self.icd_prcdr_cd6, &self.icd_prcdr_cd7, &self.icd_prcdr_cd8, &self.icd_prcdr_cd9, &self.icd_prcdr_cd10, &self.icd_prcdr_cd11, &self.icd_prcdr_cd12, &self.icd_prcdr_cd13, &self.icd_prcdr_cd14, &self.icd_prcdr_cd15, &self.icd_prcdr_cd16, &self.icd_prcdr_cd17, &self.icd_prcdr_cd18, &self.icd_prcdr_cd19, &self.icd_prcdr_cd20, &self.icd_prcdr_cd21, &self.icd_prcdr_cd22, &self.icd_prcdr_cd23, &self.icd_prcdr_cd24, &self.icd_prcdr_cd25]
+    }
+
+    /// The CCW names of [`Self::icd_prcdr_cd_slots`].
+    pub const ICD_PRCDR_CD_NAMES: [&'static str; 25] = ["icd_prcdr_cd1", "icd_prcdr_cd2", "icd_prcdr_cd3", "icd_prcdr_cd4", "icd_prcdr_cd5", "icd_prcdr_cd6", "icd_prcdr_cd7", "icd_prcdr_cd8", "icd_prcdr_cd9", "icd_prcdr_cd10", "icd_prcdr_cd11", "icd_prcdr_cd12", "icd_prcdr_cd13", "icd_prcdr_cd14", "icd_prcdr_cd15", "icd_prcdr_cd16", "icd_prcdr_cd17", "icd_prcdr_cd18", "icd_prcdr_cd19", "icd_prcdr_cd20", "icd_prcdr_cd21", "icd_prcdr_cd22", "icd_prcdr_cd23", "icd_prcdr_cd24", "icd_prcdr_cd25"];
+
+    /// `icd_prcdr_vrsn_cd1` … `icd_prcdr_vrsn_cd25`, in order.
+    pub fn icd_prcdr_vrsn_cd_slots(&self) -> [&Option<char>; 25] {
+        [&self.icd_prcdr_vrsn_cd1, &self.icd_prcdr_vrsn_cd2, &self.icd_prcdr_vrsn_cd3, &self.icd_prcdr_vrsn_cd4, &self.icd_prcdr_vrsn_cd5, &self.icd_prcdr_vrsn_cd6, &self.icd_prcdr_vrsn_cd7, &self.icd_prcdr_vrsn_cd8, &self.icd_prcdr_vrsn_cd9, &self.icd_prcdr_vrsn_cd10, &self.icd_prcdr_vrsn_cd11, &self.icd_prcdr_vrsn_cd12, &self.icd_prcdr_vrsn_cd13, &self.icd_prcdr_vrsn_cd14, &self.icd_prcdr_vrsn_cd15, &self.icd_prcdr_vrsn_cd16, &self.icd_prcdr_vrsn_cd17, &self.icd_prcdr_vrsn_cd18, &self.icd_prcdr_vrsn_cd19, &self.icd_prcdr_vrsn_cd20, &self.icd_prcdr_vrsn_cd21, &self.icd_prcdr_vrsn_cd22, &self.icd_prcdr_vrsn_cd23, &self.icd_prcdr_vrsn_cd24, &self.icd_prcdr_vrsn_cd25]
+    }
+
+    /// The CCW names of [`Self::icd_prcdr_vrsn_cd_slots`].
+    pub const ICD_PRCDR_VRSN_CD_NAMES: [&'static str; 25] = ["icd_prcdr_vrsn_cd1", "icd_prcdr_vrsn_cd2", "icd_prcdr_vrsn_cd3", "icd_prcdr_vrsn_cd4", "icd_prcdr_vrsn_cd5", "icd_prcdr_vrsn_cd6", "icd_prcdr_vrsn_cd7", "icd_prcdr_vrsn_cd8", "icd_prcdr_vrsn_cd9", "icd_prcdr_vrsn_cd10", "icd_prcdr_vrsn_cd11", "icd_prcdr_vrsn_cd12", "icd_prcdr_vrsn_cd13", "icd_prcdr_vrsn_cd14", "icd_prcdr_vrsn_cd15", "icd_prcdr_vrsn_cd16", "icd_prcdr_vrsn_cd17", "icd_prcdr_vrsn_cd18", "icd_prcdr_vrsn_cd19", "icd_prcdr_vrsn_cd20", "icd_prcdr_vrsn_cd21", "icd_prcdr_vrsn_cd22", "icd_prcdr_vrsn_cd23", "icd_prcdr_vrsn_cd24", "icd_prcdr_vrsn_cd25"];
+
+    /// `prcdr_dt1` … `prcdr_dt25`, in order.
+    pub fn prcdr_dt_slots(&self) -> [&Option<NaiveDate>; 25] {
+        [&self.prcdr_dt1, &self.prcdr_dt2, &self.prcdr_dt3, &self.prcdr_dt4, &self.prcdr_dt5, &self.prcdr_dt6, &self.prcdr_dt7, &self.prcdr_dt8, &self.prcdr_dt9, &self.prcdr_dt10, &self.prcdr_dt11, &self.prcdr_dt12, &self.prcdr_dt13, &self.prcdr_dt14, &self.prcdr_dt15, &self.prcdr_dt16, &self.prcdr_dt17, &self.prcdr_dt18, &self.prcdr_dt19, &self.prcdr_dt20, &self.prcdr_dt21, &self.prcdr_dt22, &self.prcdr_dt23, &self.prcdr_dt24, &self.prcdr_dt25]
+    }
+
+    /// The CCW names of [`Self::prcdr_dt_slots`].
+    pub const PRCDR_DT_NAMES: [&'static str; 25] = ["prcdr_dt1", "prcdr_dt2", "prcdr_dt3", "prcdr_dt4", "prcdr_dt5", "prcdr_dt6", "prcdr_dt7", "prcdr_dt8", "prcdr_dt9", "prcdr_dt10", "prcdr_dt11", "prcdr_dt12", "prcdr_dt13", "prcdr_dt14", "prcdr_dt15", "prcdr_dt16", "prcdr_dt17", "prcdr_dt18", "prcdr_dt19", "prcdr_dt20", "prcdr_dt21", "prcdr_dt22", "prcdr_dt23", "prcdr_dt24", "prcdr_dt25"];
+
+    /// `rsn_visit_cd1` … `rsn_visit_cd3`, in order.
+    pub fn rsn_visit_cd_slots(&self) -> [&Option<String>; 3] {
+        [&self.rsn_visit_cd1, &self.rsn_visit_cd2, &self.rsn_visit_cd3]
+    }
+
+    /// The CCW names of [`Self::rsn_visit_cd_slots`].
+    pub const RSN_VISIT_CD_NAMES: [&'static str; 3] = ["rsn_visit_cd1", "rsn_visit_cd2", "rsn_visit_cd3"];
+
+    /// `rsn_visit_vrsn_cd1` … `rsn_visit_vrsn_cd3`, in order.
+    pub fn rsn_visit_vrsn_cd_slots(&self) -> [&Option<char>; 3] {
+        [&self.rsn_visit_vrsn_cd1, &self.rsn_visit_vrsn_cd2, &self.rsn_visit_vrsn_cd3]
+    }
+
+    /// The CCW names of [`Self::rsn_visit_vrsn_cd_slots`].
+    pub const RSN_VISIT_VRSN_CD_NAMES: [&'static str; 3] = ["rsn_visit_vrsn_cd1", "rsn_visit_vrsn_cd2", "rsn_visit_vrsn_cd3"];}
+
 impl Record for OutpatientClaim {
     const LAYOUT: &'static Layout = &layouts::OUTPATIENT;
 
@@ -8119,6 +8365,63 @@ pub struct SnfClaim {
     /// The claim's lines, in file order.
     pub lines: Vec<SnfLine>,
 }
+
+impl SnfClaim {
+    /// `icd_dgns_cd1` … `icd_dgns_cd25`, in order.
+    pub fn icd_dgns_cd_slots(&self) -> [&Option<IcdCode>; 25] {
+        [&self.icd_dgns_cd1, &self.icd_dgns_cd2, &self.icd_dgns_cd3, &self.icd_dgns_cd4, &self.icd_dgns_cd5, &self.icd_dgns_cd6, &self.icd_dgns_cd7, &self.icd_dgns_cd8, &self.icd_dgns_cd9, &self.icd_dgns_cd10, &self.icd_dgns_cd11, &self.icd_dgns_cd12, &self.icd_dgns_cd13, &self.icd_dgns_cd14, &self.icd_dgns_cd15, &self.icd_dgns_cd16, &self.icd_dgns_cd17, &self.icd_dgns_cd18, &self.icd_dgns_cd19, &self.icd_dgns_cd20, &self.icd_dgns_cd21, &self.icd_dgns_cd22, &self.icd_dgns_cd23, &self.icd_dgns_cd24, &self.icd_dgns_cd25]
+    }
+
+    /// The CCW names of [`Self::icd_dgns_cd_slots`].
+    pub const ICD_DGNS_CD_NAMES: [&'static str; 25] = ["icd_dgns_cd1", "icd_dgns_cd2", "icd_dgns_cd3", "icd_dgns_cd4", "icd_dgns_cd5", "icd_dgns_cd6", "icd_dgns_cd7", "icd_dgns_cd8", "icd_dgns_cd9", "icd_dgns_cd10", "icd_dgns_cd11", "icd_dgns_cd12", "icd_dgns_cd13", "icd_dgns_cd14", "icd_dgns_cd15", "icd_dgns_cd16", "icd_dgns_cd17", "icd_dgns_cd18", "icd_dgns_cd19", "icd_dgns_cd20", "icd_dgns_cd21", "icd_dgns_cd22", "icd_dgns_cd23", "icd_dgns_cd24", "icd_dgns_cd25"];
+
+    /// `icd_dgns_e_cd1` … `icd_dgns_e_cd12`, in order.
+    pub fn icd_dgns_e_cd_slots(&self) -> [&Option<String>; 12] {
+        [&self.icd_dgns_e_cd1, &self.icd_dgns_e_cd2, &self.icd_dgns_e_cd3, &self.icd_dgns_e_cd4, &self.icd_dgns_e_cd5, &self.icd_dgns_e_cd6, &self.icd_dgns_e_cd7, &self.icd_dgns_e_cd8, &self.icd_dgns_e_cd9, &self.icd_dgns_e_cd10, &self.icd_dgns_e_cd11, &self.icd_dgns_e_cd12]
+    }
+
+    /// The CCW names of [`Self::icd_dgns_e_cd_slots`].
+    pub const ICD_DGNS_E_CD_NAMES: [&'static str; 12] = ["icd_dgns_e_cd1", "icd_dgns_e_cd2", "icd_dgns_e_cd3", "icd_dgns_e_cd4", "icd_dgns_e_cd5", "icd_dgns_e_cd6", "icd_dgns_e_cd7", "icd_dgns_e_cd8", "icd_dgns_e_cd9", "icd_dgns_e_cd10", "icd_dgns_e_cd11", "icd_dgns_e_cd12"];
+
+    /// `icd_dgns_e_vrsn_cd1` … `icd_dgns_e_vrsn_cd12`, in order.
+    pub fn icd_dgns_e_vrsn_cd_slots(&self) -> [&Option<char>; 12] {
+        [&self.icd_dgns_e_vrsn_cd1, &self.icd_dgns_e_vrsn_cd2, &self.icd_dgns_e_vrsn_cd3, &self.icd_dgns_e_vrsn_cd4, &self.icd_dgns_e_vrsn_cd5, &self.icd_dgns_e_vrsn_cd6, &self.icd_dgns_e_vrsn_cd7, &self.icd_dgns_e_vrsn_cd8, &self.icd_dgns_e_vrsn_cd9, &self.icd_dgns_e_vrsn_cd10, &self.icd_dgns_e_vrsn_cd11, &self.icd_dgns_e_vrsn_cd12]
+    }
+
+    /// The CCW names of [`Self::icd_dgns_e_vrsn_cd_slots`].
+    pub const ICD_DGNS_E_VRSN_CD_NAMES: [&'static str; 12] = ["icd_dgns_e_vrsn_cd1", "icd_dgns_e_vrsn_cd2", "icd_dgns_e_vrsn_cd3", "icd_dgns_e_vrsn_cd4", "icd_dgns_e_vrsn_cd5", "icd_dgns_e_vrsn_cd6", "icd_dgns_e_vrsn_cd7", "icd_dgns_e_vrsn_cd8", "icd_dgns_e_vrsn_cd9", "icd_dgns_e_vrsn_cd10", "icd_dgns_e_vrsn_cd11", "icd_dgns_e_vrsn_cd12"];
+
+    /// `icd_dgns_vrsn_cd1` … `icd_dgns_vrsn_cd25`, in order.
+    pub fn icd_dgns_vrsn_cd_slots(&self) -> [&Option<char>; 25] {
+        [&self.icd_dgns_vrsn_cd1, &self.icd_dgns_vrsn_cd2, &self.icd_dgns_vrsn_cd3, &self.icd_dgns_vrsn_cd4, &self.icd_dgns_vrsn_cd5, &self.icd_dgns_vrsn_cd6, &self.icd_dgns_vrsn_cd7, &self.icd_dgns_vrsn_cd8, &self.icd_dgns_vrsn_cd9, &self.icd_dgns_vrsn_cd10, &self.icd_dgns_vrsn_cd11, &self.icd_dgns_vrsn_cd12, &self.icd_dgns_vrsn_cd13, &self.icd_dgns_vrsn_cd14, &self.icd_dgns_vrsn_cd15, &self.icd_dgns_vrsn_cd16, &self.icd_dgns_vrsn_cd17, &self.icd_dgns_vrsn_cd18, &self.icd_dgns_vrsn_cd19, &self.icd_dgns_vrsn_cd20, &self.icd_dgns_vrsn_cd21, &self.icd_dgns_vrsn_cd22, &self.icd_dgns_vrsn_cd23, &self.icd_dgns_vrsn_cd24, &self.icd_dgns_vrsn_cd25]
+    }
+
+    /// The CCW names of [`Self::icd_dgns_vrsn_cd_slots`].
+    pub const ICD_DGNS_VRSN_CD_NAMES: [&'static str; 25] = ["icd_dgns_vrsn_cd1", "icd_dgns_vrsn_cd2", "icd_dgns_vrsn_cd3", "icd_dgns_vrsn_cd4", "icd_dgns_vrsn_cd5", "icd_dgns_vrsn_cd6", "icd_dgns_vrsn_cd7", "icd_dgns_vrsn_cd8", "icd_dgns_vrsn_cd9", "icd_dgns_vrsn_cd10", "icd_dgns_vrsn_cd11", "icd_dgns_vrsn_cd12", "icd_dgns_vrsn_cd13", "icd_dgns_vrsn_cd14", "icd_dgns_vrsn_cd15", "icd_dgns_vrsn_cd16", "icd_dgns_vrsn_cd17", "icd_dgns_vrsn_cd18", "icd_dgns_vrsn_cd19", "icd_dgns_vrsn_cd20", "icd_dgns_vrsn_cd21", "icd_dgns_vrsn_cd22", "icd_dgns_vrsn_cd23", "icd_dgns_vrsn_cd24", "icd_dgns_vrsn_cd25"];
+
+    /// `icd_prcdr_cd1` … `icd_prcdr_cd25`, in order.
+    pub fn icd_prcdr_cd_slots(&self) -> [&Option<IcdCode>; 25] {
+        [&self.icd_prcdr_cd1, &self.icd_prcdr_cd2, &self.icd_prcdr_cd3, &self.icd_prcdr_cd4, &self.icd_prcdr_cd5, &self.icd_prcdr_cd6, &self.icd_prcdr_cd7, &self.icd_prcdr_cd8, &self.icd_prcdr_cd9, &self.icd_prcdr_cd10, &self.icd_prcdr_cd11, &self.icd_prcdr_cd12, &self.icd_prcdr_cd13, &self.icd_prcdr_cd14, &self.icd_prcdr_cd15, &self.icd_prcdr_cd16, &self.icd_prcdr_cd17, &self.icd_prcdr_cd18, &self.icd_prcdr_cd19, &self.icd_prcdr_cd20, &self.icd_prcdr_cd21, &self.icd_prcdr_cd22, &self.icd_prcdr_cd23, &self.icd_prcdr_cd24, &self.icd_prcdr_cd25]
+    }
+
+    /// The CCW names of [`Self::icd_prcdr_cd_slots`].
+    pub const ICD_PRCDR_CD_NAMES: [&'static str; 25] = ["icd_prcdr_cd1", "icd_prcdr_cd2", "icd_prcdr_cd3", "icd_prcdr_cd4", "icd_prcdr_cd5", "icd_prcdr_cd6", "icd_prcdr_cd7", "icd_prcdr_cd8", "icd_prcdr_cd9", "icd_prcdr_cd10", "icd_prcdr_cd11", "icd_prcdr_cd12", "icd_prcdr_cd13", "icd_prcdr_cd14", "icd_prcdr_cd15", "icd_prcdr_cd16", "icd_prcdr_cd17", "icd_prcdr_cd18", "icd_prcdr_cd19", "icd_prcdr_cd20", "icd_prcdr_cd21", "icd_prcdr_cd22", "icd_prcdr_cd23", "icd_prcdr_cd24", "icd_prcdr_cd25"];
+
+    /// `icd_prcdr_vrsn_cd1` … `icd_prcdr_vrsn_cd25`, in order.
+    pub fn icd_prcdr_vrsn_cd_slots(&self) -> [&Option<char>; 25] {
+        [&self.icd_prcdr_vrsn_cd1, &self.icd_prcdr_vrsn_cd2, &self.icd_prcdr_vrsn_cd3, &self.icd_prcdr_vrsn_cd4, &self.icd_prcdr_vrsn_cd5, &self.icd_prcdr_vrsn_cd6, &self.icd_prcdr_vrsn_cd7, &self.icd_prcdr_vrsn_cd8, &self.icd_prcdr_vrsn_cd9, &self.icd_prcdr_vrsn_cd10, &self.icd_prcdr_vrsn_cd11, &self.icd_prcdr_vrsn_cd12, &self.icd_prcdr_vrsn_cd13, &self.icd_prcdr_vrsn_cd14, &self.icd_prcdr_vrsn_cd15, &self.icd_prcdr_vrsn_cd16, &self.icd_prcdr_vrsn_cd17, &self.icd_prcdr_vrsn_cd18, &self.icd_prcdr_vrsn_cd19, &self.icd_prcdr_vrsn_cd20, &self.icd_prcdr_vrsn_cd21, &self.icd_prcdr_vrsn_cd22, &self.icd_prcdr_vrsn_cd23, &self.icd_prcdr_vrsn_cd24, &self.icd_prcdr_vrsn_cd25]
+    }
+
+    /// The CCW names of [`Self::icd_prcdr_vrsn_cd_slots`].
+    pub const ICD_PRCDR_VRSN_CD_NAMES: [&'static str; 25] = ["icd_prcdr_vrsn_cd1", "icd_prcdr_vrsn_cd2", "icd_prcdr_vrsn_cd3", "icd_prcdr_vrsn_cd4", "icd_prcdr_vrsn_cd5", "icd_prcdr_vrsn_cd6", "icd_prcdr_vrsn_cd7", "icd_prcdr_vrsn_cd8", "icd_prcdr_vrsn_cd9", "icd_prcdr_vrsn_cd10", "icd_prcdr_vrsn_cd11", "icd_prcdr_vrsn_cd12", "icd_prcdr_vrsn_cd13", "icd_prcdr_vrsn_cd14", "icd_prcdr_vrsn_cd15", "icd_prcdr_vrsn_cd16", "icd_prcdr_vrsn_cd17", "icd_prcdr_vrsn_cd18", "icd_prcdr_vrsn_cd19", "icd_prcdr_vrsn_cd20", "icd_prcdr_vrsn_cd21", "icd_prcdr_vrsn_cd22", "icd_prcdr_vrsn_cd23", "icd_prcdr_vrsn_cd24", "icd_prcdr_vrsn_cd25"];
+
+    /// `prcdr_dt1` … `prcdr_dt25`, in order.
+    pub fn prcdr_dt_slots(&self) -> [&Option<NaiveDate>; 25] {
+        [&self.prcdr_dt1, &self.prcdr_dt2, &self.prcdr_dt3, &self.prcdr_dt4, &self.prcdr_dt5, &self.prcdr_dt6, &self.prcdr_dt7, &self.prcdr_dt8, &self.prcdr_dt9, &self.prcdr_dt10, &self.prcdr_dt11, &self.prcdr_dt12, &self.prcdr_dt13, &self.prcdr_dt14, &self.prcdr_dt15, &self.prcdr_dt16, &self.prcdr_dt17, &self.prcdr_dt18, &self.prcdr_dt19, &self.prcdr_dt20, &self.prcdr_dt21, &self.prcdr_dt22, &self.prcdr_dt23, &self.prcdr_dt24, &self.prcdr_dt25]
+    }
+
+    /// The CCW names of [`Self::prcdr_dt_slots`].
+    pub const PRCDR_DT_NAMES: [&'static str; 25] = ["prcdr_dt1", "prcdr_dt2", "prcdr_dt3", "prcdr_dt4", "prcdr_dt5", "prcdr_dt6", "prcdr_dt7", "prcdr_dt8", "prcdr_dt9", "prcdr_dt10", "prcdr_dt11", "prcdr_dt12", "prcdr_dt13", "prcdr_dt14", "prcdr_dt15", "prcdr_dt16", "prcdr_dt17", "prcdr_dt18", "prcdr_dt19", "prcdr_dt20", "prcdr_dt21", "prcdr_dt22", "prcdr_dt23", "prcdr_dt24", "prcdr_dt25"];}
 
 impl Record for SnfClaim {
     const LAYOUT: &'static Layout = &layouts::SNF;

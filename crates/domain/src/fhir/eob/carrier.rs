@@ -40,7 +40,12 @@ pub fn render(claim: &CarrierClaim, ctx: &RenderContext, out: &mut Vec<u8>) {
         ));
     }
     let mut dx = Diagnoses::new();
-    claim_diagnoses(&mut dx, &diagnosis_slots(c), DiagnosisStyle::Professional);
+    let slots = diagnosis_slots(
+        (&c.prncpal_dgns_cd, c.prncpal_dgns_vrsn_cd),
+        c.icd_dgns_cd_slots(),
+        c.icd_dgns_vrsn_cd_slots(),
+    );
+    claim_diagnoses(&mut dx, &slots, DiagnosisStyle::Professional);
     let lines: Vec<LineRefs> = c
         .lines
         .iter()
@@ -182,79 +187,21 @@ pub(super) struct LineRefs {
 /// `ICD_DGNS_CD1` and `PRNCPAL_DGNS_CD` (principal), then `ICD_DGNS_CD2..12` (other).
 pub(super) type DiagnosisSlot<'a> = (Option<&'a str>, Option<char>, DiagnosisLabel);
 
-fn icd(code: &Option<bb_claims::IcdCode>) -> Option<&str> {
+/// The code of an optional ICD field.
+pub(super) fn icd(code: &Option<bb_claims::IcdCode>) -> Option<&str> {
     code.as_ref().map(|d| d.as_str())
 }
 
-fn diagnosis_slots(c: &CarrierClaim) -> [DiagnosisSlot<'_>; 13] {
-    let s = icd;
-    [
-        (
-            s(&c.icd_dgns_cd1),
-            c.icd_dgns_vrsn_cd1,
-            DiagnosisLabel::Principal,
-        ),
-        (
-            s(&c.prncpal_dgns_cd),
-            c.prncpal_dgns_vrsn_cd,
-            DiagnosisLabel::Principal,
-        ),
-        (
-            s(&c.icd_dgns_cd2),
-            c.icd_dgns_vrsn_cd2,
-            DiagnosisLabel::Other,
-        ),
-        (
-            s(&c.icd_dgns_cd3),
-            c.icd_dgns_vrsn_cd3,
-            DiagnosisLabel::Other,
-        ),
-        (
-            s(&c.icd_dgns_cd4),
-            c.icd_dgns_vrsn_cd4,
-            DiagnosisLabel::Other,
-        ),
-        (
-            s(&c.icd_dgns_cd5),
-            c.icd_dgns_vrsn_cd5,
-            DiagnosisLabel::Other,
-        ),
-        (
-            s(&c.icd_dgns_cd6),
-            c.icd_dgns_vrsn_cd6,
-            DiagnosisLabel::Other,
-        ),
-        (
-            s(&c.icd_dgns_cd7),
-            c.icd_dgns_vrsn_cd7,
-            DiagnosisLabel::Other,
-        ),
-        (
-            s(&c.icd_dgns_cd8),
-            c.icd_dgns_vrsn_cd8,
-            DiagnosisLabel::Other,
-        ),
-        (
-            s(&c.icd_dgns_cd9),
-            c.icd_dgns_vrsn_cd9,
-            DiagnosisLabel::Other,
-        ),
-        (
-            s(&c.icd_dgns_cd10),
-            c.icd_dgns_vrsn_cd10,
-            DiagnosisLabel::Other,
-        ),
-        (
-            s(&c.icd_dgns_cd11),
-            c.icd_dgns_vrsn_cd11,
-            DiagnosisLabel::Other,
-        ),
-        (
-            s(&c.icd_dgns_cd12),
-            c.icd_dgns_vrsn_cd12,
-            DiagnosisLabel::Other,
-        ),
-    ]
+pub(super) fn diagnosis_slots<'a>(
+    principal: (&'a Option<bb_claims::IcdCode>, Option<char>),
+    codes: [&'a Option<bb_claims::IcdCode>; 12],
+    versions: [&Option<char>; 12],
+) -> [DiagnosisSlot<'a>; 13] {
+    std::array::from_fn(|i| match i {
+        0 => (icd(codes[0]), *versions[0], DiagnosisLabel::Principal),
+        1 => (icd(principal.0), principal.1, DiagnosisLabel::Principal),
+        n => (icd(codes[n - 1]), *versions[n - 1], DiagnosisLabel::Other),
+    })
 }
 
 /// Adds the claim-level diagnoses in slot order.

@@ -4,8 +4,8 @@
 
 use super::carrier::{
     CLM_ID, CarrierDmeAmounts, CommonLine, LineRefs, claim_diagnoses, common_line_adjudications,
-    common_line_extensions, header_extensions, line_quantity, line_refs_and_dates, received_date,
-    referral, referring, total_and_balance,
+    common_line_extensions, diagnosis_slots, header_extensions, icd, line_quantity,
+    line_refs_and_dates, received_date, referral, referring, total_and_balance,
 };
 use super::common::{
     CareTeam, CareTeamMember, Code, Diagnoses, DiagnosisLabel, DiagnosisStyle, ProviderIdType,
@@ -21,10 +21,6 @@ use bb_fhir::json::Obj;
 
 const PROFILE: &str = "http://hl7.org/fhir/us/carin-bb/StructureDefinition/C4BB-ExplanationOfBenefit-Inpatient-Institutional";
 
-fn icd(code: &Option<bb_claims::IcdCode>) -> Option<&str> {
-    code.as_ref().map(|d| d.as_str())
-}
-
 /// Renders one DME claim.
 pub fn render(claim: &DmeClaim, ctx: &RenderContext, out: &mut Vec<u8>) {
     let id = format!("dme-{}", claim.clm_id);
@@ -37,73 +33,11 @@ pub fn render(claim: &DmeClaim, ctx: &RenderContext, out: &mut Vec<u8>) {
         c.rfr_physn_upin.as_deref(),
     );
     let mut dx = Diagnoses::new();
-    let slots = [
-        (
-            icd(&c.icd_dgns_cd1),
-            c.icd_dgns_vrsn_cd1,
-            DiagnosisLabel::Principal,
-        ),
-        (
-            icd(&c.prncpal_dgns_cd),
-            c.prncpal_dgns_vrsn_cd,
-            DiagnosisLabel::Principal,
-        ),
-        (
-            icd(&c.icd_dgns_cd2),
-            c.icd_dgns_vrsn_cd2,
-            DiagnosisLabel::Other,
-        ),
-        (
-            icd(&c.icd_dgns_cd3),
-            c.icd_dgns_vrsn_cd3,
-            DiagnosisLabel::Other,
-        ),
-        (
-            icd(&c.icd_dgns_cd4),
-            c.icd_dgns_vrsn_cd4,
-            DiagnosisLabel::Other,
-        ),
-        (
-            icd(&c.icd_dgns_cd5),
-            c.icd_dgns_vrsn_cd5,
-            DiagnosisLabel::Other,
-        ),
-        (
-            icd(&c.icd_dgns_cd6),
-            c.icd_dgns_vrsn_cd6,
-            DiagnosisLabel::Other,
-        ),
-        (
-            icd(&c.icd_dgns_cd7),
-            c.icd_dgns_vrsn_cd7,
-            DiagnosisLabel::Other,
-        ),
-        (
-            icd(&c.icd_dgns_cd8),
-            c.icd_dgns_vrsn_cd8,
-            DiagnosisLabel::Other,
-        ),
-        (
-            icd(&c.icd_dgns_cd9),
-            c.icd_dgns_vrsn_cd9,
-            DiagnosisLabel::Other,
-        ),
-        (
-            icd(&c.icd_dgns_cd10),
-            c.icd_dgns_vrsn_cd10,
-            DiagnosisLabel::Other,
-        ),
-        (
-            icd(&c.icd_dgns_cd11),
-            c.icd_dgns_vrsn_cd11,
-            DiagnosisLabel::Other,
-        ),
-        (
-            icd(&c.icd_dgns_cd12),
-            c.icd_dgns_vrsn_cd12,
-            DiagnosisLabel::Other,
-        ),
-    ];
+    let slots = diagnosis_slots(
+        (&c.prncpal_dgns_cd, c.prncpal_dgns_vrsn_cd),
+        c.icd_dgns_cd_slots(),
+        c.icd_dgns_vrsn_cd_slots(),
+    );
     claim_diagnoses(&mut dx, &slots, DiagnosisStyle::Outpatient);
     let lines: Vec<LineRefs> = c
         .lines

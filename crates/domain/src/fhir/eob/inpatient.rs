@@ -4,8 +4,8 @@
 
 use super::common::C4BB_EOB;
 use super::institutional::{
-    Adj, CareTeam, Diagnoses, DxType, Header, Info, InstType, Procedure, Role, adjudication,
-    ext_coding, ext_coding_char, ext_date, ext_identifier, ext_money, modifier_unit,
+    Adj, CareTeam, Diagnoses, DxType, Header, Info, InstType, Role, adjudication, ext_coding,
+    ext_coding_char, ext_date, ext_identifier, ext_money, modifier_unit, procedure_slots,
     quantity_value, write_benefit_balance, write_header, write_insurance, write_location,
     write_procedures, write_product, write_revenue, write_total_payment,
 };
@@ -68,320 +68,40 @@ pub fn render(claim: &InpatientClaim, ctx: &RenderContext, out: &mut Vec<u8>) {
         DxType::Principal,
         None,
     );
-    dx.add(
-        c.icd_dgns_cd1.as_ref().map(IcdCode::as_str),
-        c.icd_dgns_vrsn_cd1,
-        other,
-        Some(("clm_poa_ind_sw1", c.clm_poa_ind_sw1)),
-    );
-    dx.add(
-        c.icd_dgns_cd2.as_ref().map(IcdCode::as_str),
-        c.icd_dgns_vrsn_cd2,
-        other,
-        Some(("clm_poa_ind_sw2", c.clm_poa_ind_sw2)),
-    );
-    dx.add(
-        c.icd_dgns_cd3.as_ref().map(IcdCode::as_str),
-        c.icd_dgns_vrsn_cd3,
-        other,
-        Some(("clm_poa_ind_sw3", c.clm_poa_ind_sw3)),
-    );
-    dx.add(
-        c.icd_dgns_cd4.as_ref().map(IcdCode::as_str),
-        c.icd_dgns_vrsn_cd4,
-        other,
-        Some(("clm_poa_ind_sw4", c.clm_poa_ind_sw4)),
-    );
-    dx.add(
-        c.icd_dgns_cd5.as_ref().map(IcdCode::as_str),
-        c.icd_dgns_vrsn_cd5,
-        other,
-        Some(("clm_poa_ind_sw5", c.clm_poa_ind_sw5)),
-    );
-    dx.add(
-        c.icd_dgns_cd6.as_ref().map(IcdCode::as_str),
-        c.icd_dgns_vrsn_cd6,
-        other,
-        Some(("clm_poa_ind_sw6", c.clm_poa_ind_sw6)),
-    );
-    dx.add(
-        c.icd_dgns_cd7.as_ref().map(IcdCode::as_str),
-        c.icd_dgns_vrsn_cd7,
-        other,
-        Some(("clm_poa_ind_sw7", c.clm_poa_ind_sw7)),
-    );
-    dx.add(
-        c.icd_dgns_cd8.as_ref().map(IcdCode::as_str),
-        c.icd_dgns_vrsn_cd8,
-        other,
-        Some(("clm_poa_ind_sw8", c.clm_poa_ind_sw8)),
-    );
-    dx.add(
-        c.icd_dgns_cd9.as_ref().map(IcdCode::as_str),
-        c.icd_dgns_vrsn_cd9,
-        other,
-        Some(("clm_poa_ind_sw9", c.clm_poa_ind_sw9)),
-    );
-    dx.add(
-        c.icd_dgns_cd10.as_ref().map(IcdCode::as_str),
-        c.icd_dgns_vrsn_cd10,
-        other,
-        Some(("clm_poa_ind_sw10", c.clm_poa_ind_sw10)),
-    );
-    dx.add(
-        c.icd_dgns_cd11.as_ref().map(IcdCode::as_str),
-        c.icd_dgns_vrsn_cd11,
-        other,
-        Some(("clm_poa_ind_sw11", c.clm_poa_ind_sw11)),
-    );
-    dx.add(
-        c.icd_dgns_cd12.as_ref().map(IcdCode::as_str),
-        c.icd_dgns_vrsn_cd12,
-        other,
-        Some(("clm_poa_ind_sw12", c.clm_poa_ind_sw12)),
-    );
-    dx.add(
-        c.icd_dgns_cd13.as_ref().map(IcdCode::as_str),
-        c.icd_dgns_vrsn_cd13,
-        other,
-        Some(("clm_poa_ind_sw13", c.clm_poa_ind_sw13)),
-    );
-    dx.add(
-        c.icd_dgns_cd14.as_ref().map(IcdCode::as_str),
-        c.icd_dgns_vrsn_cd14,
-        other,
-        Some(("clm_poa_ind_sw14", c.clm_poa_ind_sw14)),
-    );
-    dx.add(
-        c.icd_dgns_cd15.as_ref().map(IcdCode::as_str),
-        c.icd_dgns_vrsn_cd15,
-        other,
-        Some(("clm_poa_ind_sw15", c.clm_poa_ind_sw15)),
-    );
-    dx.add(
-        c.icd_dgns_cd16.as_ref().map(IcdCode::as_str),
-        c.icd_dgns_vrsn_cd16,
-        other,
-        Some(("clm_poa_ind_sw16", c.clm_poa_ind_sw16)),
-    );
-    dx.add(
-        c.icd_dgns_cd17.as_ref().map(IcdCode::as_str),
-        c.icd_dgns_vrsn_cd17,
-        other,
-        Some(("clm_poa_ind_sw17", c.clm_poa_ind_sw17)),
-    );
-    dx.add(
-        c.icd_dgns_cd18.as_ref().map(IcdCode::as_str),
-        c.icd_dgns_vrsn_cd18,
-        other,
-        Some(("clm_poa_ind_sw18", c.clm_poa_ind_sw18)),
-    );
-    dx.add(
-        c.icd_dgns_cd19.as_ref().map(IcdCode::as_str),
-        c.icd_dgns_vrsn_cd19,
-        other,
-        Some(("clm_poa_ind_sw19", c.clm_poa_ind_sw19)),
-    );
-    dx.add(
-        c.icd_dgns_cd20.as_ref().map(IcdCode::as_str),
-        c.icd_dgns_vrsn_cd20,
-        other,
-        Some(("clm_poa_ind_sw20", c.clm_poa_ind_sw20)),
-    );
-    dx.add(
-        c.icd_dgns_cd21.as_ref().map(IcdCode::as_str),
-        c.icd_dgns_vrsn_cd21,
-        other,
-        Some(("clm_poa_ind_sw21", c.clm_poa_ind_sw21)),
-    );
-    dx.add(
-        c.icd_dgns_cd22.as_ref().map(IcdCode::as_str),
-        c.icd_dgns_vrsn_cd22,
-        other,
-        Some(("clm_poa_ind_sw22", c.clm_poa_ind_sw22)),
-    );
-    dx.add(
-        c.icd_dgns_cd23.as_ref().map(IcdCode::as_str),
-        c.icd_dgns_vrsn_cd23,
-        other,
-        Some(("clm_poa_ind_sw23", c.clm_poa_ind_sw23)),
-    );
-    dx.add(
-        c.icd_dgns_cd24.as_ref().map(IcdCode::as_str),
-        c.icd_dgns_vrsn_cd24,
-        other,
-        Some(("clm_poa_ind_sw24", c.clm_poa_ind_sw24)),
-    );
-    dx.add(
-        c.icd_dgns_cd25.as_ref().map(IcdCode::as_str),
-        c.icd_dgns_vrsn_cd25,
-        other,
-        Some(("clm_poa_ind_sw25", c.clm_poa_ind_sw25)),
-    );
+    for (((icd_dgns_cd, icd_dgns_vrsn_cd), clm_poa_ind_sw_name), clm_poa_ind_sw) in c
+        .icd_dgns_cd_slots()
+        .into_iter()
+        .zip(c.icd_dgns_vrsn_cd_slots())
+        .zip(InpatientClaim::CLM_POA_IND_SW_NAMES)
+        .zip(c.clm_poa_ind_sw_slots())
+    {
+        dx.add(
+            icd_dgns_cd.as_ref().map(IcdCode::as_str),
+            *icd_dgns_vrsn_cd,
+            other,
+            Some((clm_poa_ind_sw_name, *clm_poa_ind_sw)),
+        );
+    }
     dx.add(c.fst_dgns_e_cd.as_deref(), c.fst_dgns_e_vrsn_cd, ext, None);
-    dx.add(
-        c.icd_dgns_e_cd1.as_deref(),
-        c.icd_dgns_e_vrsn_cd1,
-        ext,
-        Some(("clm_e_poa_ind_sw1", c.clm_e_poa_ind_sw1)),
+    for (((icd_dgns_e_cd, icd_dgns_e_vrsn_cd), clm_e_poa_ind_sw_name), clm_e_poa_ind_sw) in c
+        .icd_dgns_e_cd_slots()
+        .into_iter()
+        .zip(c.icd_dgns_e_vrsn_cd_slots())
+        .zip(InpatientClaim::CLM_E_POA_IND_SW_NAMES)
+        .zip(c.clm_e_poa_ind_sw_slots())
+    {
+        dx.add(
+            icd_dgns_e_cd.as_deref(),
+            *icd_dgns_e_vrsn_cd,
+            ext,
+            Some((clm_e_poa_ind_sw_name, *clm_e_poa_ind_sw)),
+        );
+    }
+    let procedures = procedure_slots(
+        c.icd_prcdr_cd_slots(),
+        c.icd_prcdr_vrsn_cd_slots(),
+        c.prcdr_dt_slots(),
     );
-    dx.add(
-        c.icd_dgns_e_cd2.as_deref(),
-        c.icd_dgns_e_vrsn_cd2,
-        ext,
-        Some(("clm_e_poa_ind_sw2", c.clm_e_poa_ind_sw2)),
-    );
-    dx.add(
-        c.icd_dgns_e_cd3.as_deref(),
-        c.icd_dgns_e_vrsn_cd3,
-        ext,
-        Some(("clm_e_poa_ind_sw3", c.clm_e_poa_ind_sw3)),
-    );
-    dx.add(
-        c.icd_dgns_e_cd4.as_deref(),
-        c.icd_dgns_e_vrsn_cd4,
-        ext,
-        Some(("clm_e_poa_ind_sw4", c.clm_e_poa_ind_sw4)),
-    );
-    dx.add(
-        c.icd_dgns_e_cd5.as_deref(),
-        c.icd_dgns_e_vrsn_cd5,
-        ext,
-        Some(("clm_e_poa_ind_sw5", c.clm_e_poa_ind_sw5)),
-    );
-    dx.add(
-        c.icd_dgns_e_cd6.as_deref(),
-        c.icd_dgns_e_vrsn_cd6,
-        ext,
-        Some(("clm_e_poa_ind_sw6", c.clm_e_poa_ind_sw6)),
-    );
-    dx.add(
-        c.icd_dgns_e_cd7.as_deref(),
-        c.icd_dgns_e_vrsn_cd7,
-        ext,
-        Some(("clm_e_poa_ind_sw7", c.clm_e_poa_ind_sw7)),
-    );
-    dx.add(
-        c.icd_dgns_e_cd8.as_deref(),
-        c.icd_dgns_e_vrsn_cd8,
-        ext,
-        Some(("clm_e_poa_ind_sw8", c.clm_e_poa_ind_sw8)),
-    );
-    dx.add(
-        c.icd_dgns_e_cd9.as_deref(),
-        c.icd_dgns_e_vrsn_cd9,
-        ext,
-        Some(("clm_e_poa_ind_sw9", c.clm_e_poa_ind_sw9)),
-    );
-    dx.add(
-        c.icd_dgns_e_cd10.as_deref(),
-        c.icd_dgns_e_vrsn_cd10,
-        ext,
-        Some(("clm_e_poa_ind_sw10", c.clm_e_poa_ind_sw10)),
-    );
-    dx.add(
-        c.icd_dgns_e_cd11.as_deref(),
-        c.icd_dgns_e_vrsn_cd11,
-        ext,
-        Some(("clm_e_poa_ind_sw11", c.clm_e_poa_ind_sw11)),
-    );
-    dx.add(
-        c.icd_dgns_e_cd12.as_deref(),
-        c.icd_dgns_e_vrsn_cd12,
-        ext,
-        Some(("clm_e_poa_ind_sw12", c.clm_e_poa_ind_sw12)),
-    );
-    let procedures: [Procedure<'_>; 25] = [
-        (c.icd_prcdr_cd1.as_ref(), c.icd_prcdr_vrsn_cd1, c.prcdr_dt1),
-        (c.icd_prcdr_cd2.as_ref(), c.icd_prcdr_vrsn_cd2, c.prcdr_dt2),
-        (c.icd_prcdr_cd3.as_ref(), c.icd_prcdr_vrsn_cd3, c.prcdr_dt3),
-        (c.icd_prcdr_cd4.as_ref(), c.icd_prcdr_vrsn_cd4, c.prcdr_dt4),
-        (c.icd_prcdr_cd5.as_ref(), c.icd_prcdr_vrsn_cd5, c.prcdr_dt5),
-        (c.icd_prcdr_cd6.as_ref(), c.icd_prcdr_vrsn_cd6, c.prcdr_dt6),
-        (c.icd_prcdr_cd7.as_ref(), c.icd_prcdr_vrsn_cd7, c.prcdr_dt7),
-        (c.icd_prcdr_cd8.as_ref(), c.icd_prcdr_vrsn_cd8, c.prcdr_dt8),
-        (c.icd_prcdr_cd9.as_ref(), c.icd_prcdr_vrsn_cd9, c.prcdr_dt9),
-        (
-            c.icd_prcdr_cd10.as_ref(),
-            c.icd_prcdr_vrsn_cd10,
-            c.prcdr_dt10,
-        ),
-        (
-            c.icd_prcdr_cd11.as_ref(),
-            c.icd_prcdr_vrsn_cd11,
-            c.prcdr_dt11,
-        ),
-        (
-            c.icd_prcdr_cd12.as_ref(),
-            c.icd_prcdr_vrsn_cd12,
-            c.prcdr_dt12,
-        ),
-        (
-            c.icd_prcdr_cd13.as_ref(),
-            c.icd_prcdr_vrsn_cd13,
-            c.prcdr_dt13,
-        ),
-        (
-            c.icd_prcdr_cd14.as_ref(),
-            c.icd_prcdr_vrsn_cd14,
-            c.prcdr_dt14,
-        ),
-        (
-            c.icd_prcdr_cd15.as_ref(),
-            c.icd_prcdr_vrsn_cd15,
-            c.prcdr_dt15,
-        ),
-        (
-            c.icd_prcdr_cd16.as_ref(),
-            c.icd_prcdr_vrsn_cd16,
-            c.prcdr_dt16,
-        ),
-        (
-            c.icd_prcdr_cd17.as_ref(),
-            c.icd_prcdr_vrsn_cd17,
-            c.prcdr_dt17,
-        ),
-        (
-            c.icd_prcdr_cd18.as_ref(),
-            c.icd_prcdr_vrsn_cd18,
-            c.prcdr_dt18,
-        ),
-        (
-            c.icd_prcdr_cd19.as_ref(),
-            c.icd_prcdr_vrsn_cd19,
-            c.prcdr_dt19,
-        ),
-        (
-            c.icd_prcdr_cd20.as_ref(),
-            c.icd_prcdr_vrsn_cd20,
-            c.prcdr_dt20,
-        ),
-        (
-            c.icd_prcdr_cd21.as_ref(),
-            c.icd_prcdr_vrsn_cd21,
-            c.prcdr_dt21,
-        ),
-        (
-            c.icd_prcdr_cd22.as_ref(),
-            c.icd_prcdr_vrsn_cd22,
-            c.prcdr_dt22,
-        ),
-        (
-            c.icd_prcdr_cd23.as_ref(),
-            c.icd_prcdr_vrsn_cd23,
-            c.prcdr_dt23,
-        ),
-        (
-            c.icd_prcdr_cd24.as_ref(),
-            c.icd_prcdr_vrsn_cd24,
-            c.prcdr_dt24,
-        ),
-        (
-            c.icd_prcdr_cd25.as_ref(),
-            c.icd_prcdr_vrsn_cd25,
-            c.prcdr_dt25,
-        ),
-    ];
 
     bb_fhir::json::object(out, |o| {
         write_header(o, &h, ctx, |a| {

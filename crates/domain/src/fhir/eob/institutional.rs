@@ -901,6 +901,15 @@ fn icd_coding(a: &mut Arr<'_>, system: &str, code: &str, display: Option<&str>) 
 /// One ICD procedure slot.
 pub type Procedure<'a> = (Option<&'a IcdCode>, Option<char>, Option<NaiveDate>);
 
+/// The 25 procedure slots of a claim (`icd_prcdr_cdN`, `icd_prcdr_vrsn_cdN`, `prcdr_dtN`).
+pub fn procedure_slots<'a>(
+    codes: [&'a Option<IcdCode>; 25],
+    versions: [&Option<char>; 25],
+    dates: [&Option<NaiveDate>; 25],
+) -> [Procedure<'a>; 25] {
+    std::array::from_fn(|i| (codes[i].as_ref(), *versions[i], *dates[i]))
+}
+
 /// Writes `procedure` from the 25 procedure slots (present codes only, in slot order).
 pub fn write_procedures(o: &mut Obj<'_>, slots: &[Procedure<'_>]) {
     o.arr("procedure", |a| {

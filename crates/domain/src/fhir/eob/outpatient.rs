@@ -4,9 +4,9 @@
 
 use super::common::C4BB_EOB;
 use super::institutional::{
-    Adj, CareTeam, Diagnoses, DxType, Header, Info, InstType, Procedure, Role, adjudication,
-    denial_reason, ext_coding, ext_coding_char, ext_date, ext_identifier, modifier_hcpcs,
-    modifier_unit, quantity_value, unit_count_ext, write_benefit_balance, write_header,
+    Adj, CareTeam, Diagnoses, DxType, Header, Info, InstType, Role, adjudication, denial_reason,
+    ext_coding, ext_coding_char, ext_date, ext_identifier, modifier_hcpcs, modifier_unit,
+    procedure_slots, quantity_value, unit_count_ext, write_benefit_balance, write_header,
     write_insurance, write_location, write_procedures, write_product, write_revenue,
     write_total_payment,
 };
@@ -63,324 +63,39 @@ pub fn render(claim: &OutpatientClaim, ctx: &RenderContext, out: &mut Vec<u8>) {
         DxType::Principal,
         None,
     );
-    dx.add(
-        c.icd_dgns_cd1.as_ref().map(IcdCode::as_str),
-        c.icd_dgns_vrsn_cd1,
-        other,
-        None,
-    );
-    dx.add(
-        c.icd_dgns_cd2.as_ref().map(IcdCode::as_str),
-        c.icd_dgns_vrsn_cd2,
-        other,
-        None,
-    );
-    dx.add(
-        c.icd_dgns_cd3.as_ref().map(IcdCode::as_str),
-        c.icd_dgns_vrsn_cd3,
-        other,
-        None,
-    );
-    dx.add(
-        c.icd_dgns_cd4.as_ref().map(IcdCode::as_str),
-        c.icd_dgns_vrsn_cd4,
-        other,
-        None,
-    );
-    dx.add(
-        c.icd_dgns_cd5.as_ref().map(IcdCode::as_str),
-        c.icd_dgns_vrsn_cd5,
-        other,
-        None,
-    );
-    dx.add(
-        c.icd_dgns_cd6.as_ref().map(IcdCode::as_str),
-        c.icd_dgns_vrsn_cd6,
-        other,
-        None,
-    );
-    dx.add(
-        c.icd_dgns_cd7.as_ref().map(IcdCode::as_str),
-        c.icd_dgns_vrsn_cd7,
-        other,
-        None,
-    );
-    dx.add(
-        c.icd_dgns_cd8.as_ref().map(IcdCode::as_str),
-        c.icd_dgns_vrsn_cd8,
-        other,
-        None,
-    );
-    dx.add(
-        c.icd_dgns_cd9.as_ref().map(IcdCode::as_str),
-        c.icd_dgns_vrsn_cd9,
-        other,
-        None,
-    );
-    dx.add(
-        c.icd_dgns_cd10.as_ref().map(IcdCode::as_str),
-        c.icd_dgns_vrsn_cd10,
-        other,
-        None,
-    );
-    dx.add(
-        c.icd_dgns_cd11.as_ref().map(IcdCode::as_str),
-        c.icd_dgns_vrsn_cd11,
-        other,
-        None,
-    );
-    dx.add(
-        c.icd_dgns_cd12.as_ref().map(IcdCode::as_str),
-        c.icd_dgns_vrsn_cd12,
-        other,
-        None,
-    );
-    dx.add(
-        c.icd_dgns_cd13.as_ref().map(IcdCode::as_str),
-        c.icd_dgns_vrsn_cd13,
-        other,
-        None,
-    );
-    dx.add(
-        c.icd_dgns_cd14.as_ref().map(IcdCode::as_str),
-        c.icd_dgns_vrsn_cd14,
-        other,
-        None,
-    );
-    dx.add(
-        c.icd_dgns_cd15.as_ref().map(IcdCode::as_str),
-        c.icd_dgns_vrsn_cd15,
-        other,
-        None,
-    );
-    dx.add(
-        c.icd_dgns_cd16.as_ref().map(IcdCode::as_str),
-        c.icd_dgns_vrsn_cd16,
-        other,
-        None,
-    );
-    dx.add(
-        c.icd_dgns_cd17.as_ref().map(IcdCode::as_str),
-        c.icd_dgns_vrsn_cd17,
-        other,
-        None,
-    );
-    dx.add(
-        c.icd_dgns_cd18.as_ref().map(IcdCode::as_str),
-        c.icd_dgns_vrsn_cd18,
-        other,
-        None,
-    );
-    dx.add(
-        c.icd_dgns_cd19.as_ref().map(IcdCode::as_str),
-        c.icd_dgns_vrsn_cd19,
-        other,
-        None,
-    );
-    dx.add(
-        c.icd_dgns_cd20.as_ref().map(IcdCode::as_str),
-        c.icd_dgns_vrsn_cd20,
-        other,
-        None,
-    );
-    dx.add(
-        c.icd_dgns_cd21.as_ref().map(IcdCode::as_str),
-        c.icd_dgns_vrsn_cd21,
-        other,
-        None,
-    );
-    dx.add(
-        c.icd_dgns_cd22.as_ref().map(IcdCode::as_str),
-        c.icd_dgns_vrsn_cd22,
-        other,
-        None,
-    );
-    dx.add(
-        c.icd_dgns_cd23.as_ref().map(IcdCode::as_str),
-        c.icd_dgns_vrsn_cd23,
-        other,
-        None,
-    );
-    dx.add(
-        c.icd_dgns_cd24.as_ref().map(IcdCode::as_str),
-        c.icd_dgns_vrsn_cd24,
-        other,
-        None,
-    );
-    dx.add(
-        c.icd_dgns_cd25.as_ref().map(IcdCode::as_str),
-        c.icd_dgns_vrsn_cd25,
-        other,
-        None,
-    );
+    for (icd_dgns_cd, icd_dgns_vrsn_cd) in c
+        .icd_dgns_cd_slots()
+        .into_iter()
+        .zip(c.icd_dgns_vrsn_cd_slots())
+    {
+        dx.add(
+            icd_dgns_cd.as_ref().map(IcdCode::as_str),
+            *icd_dgns_vrsn_cd,
+            other,
+            None,
+        );
+    }
     dx.add(c.fst_dgns_e_cd.as_deref(), c.fst_dgns_e_vrsn_cd, ext, None);
-    dx.add(
-        c.icd_dgns_e_cd1.as_deref(),
-        c.icd_dgns_e_vrsn_cd1,
-        ext,
-        None,
-    );
-    dx.add(
-        c.icd_dgns_e_cd2.as_deref(),
-        c.icd_dgns_e_vrsn_cd2,
-        ext,
-        None,
-    );
-    dx.add(
-        c.icd_dgns_e_cd3.as_deref(),
-        c.icd_dgns_e_vrsn_cd3,
-        ext,
-        None,
-    );
-    dx.add(
-        c.icd_dgns_e_cd4.as_deref(),
-        c.icd_dgns_e_vrsn_cd4,
-        ext,
-        None,
-    );
-    dx.add(
-        c.icd_dgns_e_cd5.as_deref(),
-        c.icd_dgns_e_vrsn_cd5,
-        ext,
-        None,
-    );
-    dx.add(
-        c.icd_dgns_e_cd6.as_deref(),
-        c.icd_dgns_e_vrsn_cd6,
-        ext,
-        None,
-    );
-    dx.add(
-        c.icd_dgns_e_cd7.as_deref(),
-        c.icd_dgns_e_vrsn_cd7,
-        ext,
-        None,
-    );
-    dx.add(
-        c.icd_dgns_e_cd8.as_deref(),
-        c.icd_dgns_e_vrsn_cd8,
-        ext,
-        None,
-    );
-    dx.add(
-        c.icd_dgns_e_cd9.as_deref(),
-        c.icd_dgns_e_vrsn_cd9,
-        ext,
-        None,
-    );
-    dx.add(
-        c.icd_dgns_e_cd10.as_deref(),
-        c.icd_dgns_e_vrsn_cd10,
-        ext,
-        None,
-    );
-    dx.add(
-        c.icd_dgns_e_cd11.as_deref(),
-        c.icd_dgns_e_vrsn_cd11,
-        ext,
-        None,
-    );
-    dx.add(
-        c.icd_dgns_e_cd12.as_deref(),
-        c.icd_dgns_e_vrsn_cd12,
-        ext,
-        None,
-    );
+    for (icd_dgns_e_cd, icd_dgns_e_vrsn_cd) in c
+        .icd_dgns_e_cd_slots()
+        .into_iter()
+        .zip(c.icd_dgns_e_vrsn_cd_slots())
+    {
+        dx.add(icd_dgns_e_cd.as_deref(), *icd_dgns_e_vrsn_cd, ext, None);
+    }
     let rfv = DxType::ReasonForVisit;
-    dx.add(c.rsn_visit_cd1.as_deref(), c.rsn_visit_vrsn_cd1, rfv, None);
-    dx.add(c.rsn_visit_cd2.as_deref(), c.rsn_visit_vrsn_cd2, rfv, None);
-    dx.add(c.rsn_visit_cd3.as_deref(), c.rsn_visit_vrsn_cd3, rfv, None);
-    let procedures: [Procedure<'_>; 25] = [
-        (c.icd_prcdr_cd1.as_ref(), c.icd_prcdr_vrsn_cd1, c.prcdr_dt1),
-        (c.icd_prcdr_cd2.as_ref(), c.icd_prcdr_vrsn_cd2, c.prcdr_dt2),
-        (c.icd_prcdr_cd3.as_ref(), c.icd_prcdr_vrsn_cd3, c.prcdr_dt3),
-        (c.icd_prcdr_cd4.as_ref(), c.icd_prcdr_vrsn_cd4, c.prcdr_dt4),
-        (c.icd_prcdr_cd5.as_ref(), c.icd_prcdr_vrsn_cd5, c.prcdr_dt5),
-        (c.icd_prcdr_cd6.as_ref(), c.icd_prcdr_vrsn_cd6, c.prcdr_dt6),
-        (c.icd_prcdr_cd7.as_ref(), c.icd_prcdr_vrsn_cd7, c.prcdr_dt7),
-        (c.icd_prcdr_cd8.as_ref(), c.icd_prcdr_vrsn_cd8, c.prcdr_dt8),
-        (c.icd_prcdr_cd9.as_ref(), c.icd_prcdr_vrsn_cd9, c.prcdr_dt9),
-        (
-            c.icd_prcdr_cd10.as_ref(),
-            c.icd_prcdr_vrsn_cd10,
-            c.prcdr_dt10,
-        ),
-        (
-            c.icd_prcdr_cd11.as_ref(),
-            c.icd_prcdr_vrsn_cd11,
-            c.prcdr_dt11,
-        ),
-        (
-            c.icd_prcdr_cd12.as_ref(),
-            c.icd_prcdr_vrsn_cd12,
-            c.prcdr_dt12,
-        ),
-        (
-            c.icd_prcdr_cd13.as_ref(),
-            c.icd_prcdr_vrsn_cd13,
-            c.prcdr_dt13,
-        ),
-        (
-            c.icd_prcdr_cd14.as_ref(),
-            c.icd_prcdr_vrsn_cd14,
-            c.prcdr_dt14,
-        ),
-        (
-            c.icd_prcdr_cd15.as_ref(),
-            c.icd_prcdr_vrsn_cd15,
-            c.prcdr_dt15,
-        ),
-        (
-            c.icd_prcdr_cd16.as_ref(),
-            c.icd_prcdr_vrsn_cd16,
-            c.prcdr_dt16,
-        ),
-        (
-            c.icd_prcdr_cd17.as_ref(),
-            c.icd_prcdr_vrsn_cd17,
-            c.prcdr_dt17,
-        ),
-        (
-            c.icd_prcdr_cd18.as_ref(),
-            c.icd_prcdr_vrsn_cd18,
-            c.prcdr_dt18,
-        ),
-        (
-            c.icd_prcdr_cd19.as_ref(),
-            c.icd_prcdr_vrsn_cd19,
-            c.prcdr_dt19,
-        ),
-        (
-            c.icd_prcdr_cd20.as_ref(),
-            c.icd_prcdr_vrsn_cd20,
-            c.prcdr_dt20,
-        ),
-        (
-            c.icd_prcdr_cd21.as_ref(),
-            c.icd_prcdr_vrsn_cd21,
-            c.prcdr_dt21,
-        ),
-        (
-            c.icd_prcdr_cd22.as_ref(),
-            c.icd_prcdr_vrsn_cd22,
-            c.prcdr_dt22,
-        ),
-        (
-            c.icd_prcdr_cd23.as_ref(),
-            c.icd_prcdr_vrsn_cd23,
-            c.prcdr_dt23,
-        ),
-        (
-            c.icd_prcdr_cd24.as_ref(),
-            c.icd_prcdr_vrsn_cd24,
-            c.prcdr_dt24,
-        ),
-        (
-            c.icd_prcdr_cd25.as_ref(),
-            c.icd_prcdr_vrsn_cd25,
-            c.prcdr_dt25,
-        ),
-    ];
+    for (rsn_visit_cd, rsn_visit_vrsn_cd) in c
+        .rsn_visit_cd_slots()
+        .into_iter()
+        .zip(c.rsn_visit_vrsn_cd_slots())
+    {
+        dx.add(rsn_visit_cd.as_deref(), *rsn_visit_vrsn_cd, rfv, None);
+    }
+    let procedures = procedure_slots(
+        c.icd_prcdr_cd_slots(),
+        c.icd_prcdr_vrsn_cd_slots(),
+        c.prcdr_dt_slots(),
+    );
 
     bb_fhir::json::object(out, |o| {
         write_header(o, &h, ctx, |a| {
