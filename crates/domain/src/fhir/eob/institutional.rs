@@ -815,6 +815,18 @@ impl<'a> Diagnoses<'a> {
             list: Vec::with_capacity(16),
         }
     }
+    /// Adds numbered diagnosis slots (e.g. `icd_dgns_cd1..25` with their version codes)
+    /// of one kind, in slot order; empty slots are skipped by [`Self::add`].
+    pub fn add_slots<C: CodeText, const N: usize>(
+        &mut self,
+        codes: [&'a Option<C>; N],
+        versions: [&Option<char>; N],
+        kind: DxType,
+    ) {
+        for (code, version) in codes.into_iter().zip(versions) {
+            self.add(code.as_ref().map(CodeText::code_text), *version, kind, None);
+        }
+    }
 
     /// Adds a diagnosis when the code is present.
     pub fn add(
@@ -900,6 +912,25 @@ fn icd_coding(a: &mut Arr<'_>, system: &str, code: &str, display: Option<&str>) 
 
 /// One ICD procedure slot.
 pub type Procedure<'a> = (Option<&'a IcdCode>, Option<char>, Option<NaiveDate>);
+
+/// A diagnosis field that reads as a code: ICD codes, and the external-cause fields that
+/// real data fills with blanks and so stay text.
+pub trait CodeText {
+    /// The code.
+    fn code_text(&self) -> &str;
+}
+
+impl CodeText for IcdCode {
+    fn code_text(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl CodeText for String {
+    fn code_text(&self) -> &str {
+        self
+    }
+}
 
 /// The 25 procedure slots of a claim (`icd_prcdr_cdN`, `icd_prcdr_vrsn_cdN`, `prcdr_dtN`).
 pub fn procedure_slots<'a>(

@@ -63,34 +63,11 @@ pub fn render(claim: &OutpatientClaim, ctx: &RenderContext, out: &mut Vec<u8>) {
         DxType::Principal,
         None,
     );
-    for (icd_dgns_cd, icd_dgns_vrsn_cd) in c
-        .icd_dgns_cd_slots()
-        .into_iter()
-        .zip(c.icd_dgns_vrsn_cd_slots())
-    {
-        dx.add(
-            icd_dgns_cd.as_ref().map(IcdCode::as_str),
-            *icd_dgns_vrsn_cd,
-            other,
-            None,
-        );
-    }
+    dx.add_slots(c.icd_dgns_cd_slots(), c.icd_dgns_vrsn_cd_slots(), other);
     dx.add(c.fst_dgns_e_cd.as_deref(), c.fst_dgns_e_vrsn_cd, ext, None);
-    for (icd_dgns_e_cd, icd_dgns_e_vrsn_cd) in c
-        .icd_dgns_e_cd_slots()
-        .into_iter()
-        .zip(c.icd_dgns_e_vrsn_cd_slots())
-    {
-        dx.add(icd_dgns_e_cd.as_deref(), *icd_dgns_e_vrsn_cd, ext, None);
-    }
+    dx.add_slots(c.icd_dgns_e_cd_slots(), c.icd_dgns_e_vrsn_cd_slots(), ext);
     let rfv = DxType::ReasonForVisit;
-    for (rsn_visit_cd, rsn_visit_vrsn_cd) in c
-        .rsn_visit_cd_slots()
-        .into_iter()
-        .zip(c.rsn_visit_vrsn_cd_slots())
-    {
-        dx.add(rsn_visit_cd.as_deref(), *rsn_visit_vrsn_cd, rfv, None);
-    }
+    dx.add_slots(c.rsn_visit_cd_slots(), c.rsn_visit_vrsn_cd_slots(), rfv);
     let procedures = procedure_slots(
         c.icd_prcdr_cd_slots(),
         c.icd_prcdr_vrsn_cd_slots(),

@@ -67,26 +67,9 @@ pub fn render(claim: &SnfClaim, ctx: &RenderContext, out: &mut Vec<u8>) {
         DxType::Principal,
         None,
     );
-    for (icd_dgns_cd, icd_dgns_vrsn_cd) in c
-        .icd_dgns_cd_slots()
-        .into_iter()
-        .zip(c.icd_dgns_vrsn_cd_slots())
-    {
-        dx.add(
-            icd_dgns_cd.as_ref().map(IcdCode::as_str),
-            *icd_dgns_vrsn_cd,
-            other,
-            None,
-        );
-    }
+    dx.add_slots(c.icd_dgns_cd_slots(), c.icd_dgns_vrsn_cd_slots(), other);
     dx.add(c.fst_dgns_e_cd.as_deref(), c.fst_dgns_e_vrsn_cd, ext, None);
-    for (icd_dgns_e_cd, icd_dgns_e_vrsn_cd) in c
-        .icd_dgns_e_cd_slots()
-        .into_iter()
-        .zip(c.icd_dgns_e_vrsn_cd_slots())
-    {
-        dx.add(icd_dgns_e_cd.as_deref(), *icd_dgns_e_vrsn_cd, ext, None);
-    }
+    dx.add_slots(c.icd_dgns_e_cd_slots(), c.icd_dgns_e_vrsn_cd_slots(), ext);
     let procedures = procedure_slots(
         c.icd_prcdr_cd_slots(),
         c.icd_prcdr_vrsn_cd_slots(),
