@@ -596,21 +596,6 @@ impl Store {
         })
     }
 
-    /// The latest reference-year record of every beneficiary with this MBI (current or in
-    /// its history), for Patient searches by identifier: the beneficiary ids, ascending.
-    pub async fn beneficiaries_by_mbi(&self, mbi: &str) -> Result<Vec<i64>, StoreError> {
-        crate::on_pool!(self, pool => {
-            let rows: Vec<(i64,)> = sqlx::query_as(
-                "SELECT bene_id FROM beneficiaries WHERE mbi = $1 \
-                 UNION SELECT bene_id FROM beneficiary_history WHERE mbi = $1 ORDER BY 1",
-            )
-            .bind(mbi)
-            .fetch_all(pool)
-            .await?;
-            Ok(rows.into_iter().map(|(b,)| b).collect())
-        })
-    }
-
     /// Every claim of a beneficiary, in BFD's order (claim id as text, then type).
     pub async fn claims_of(&self, bene_id: i64) -> Result<Vec<ClaimRow>, StoreError> {
         crate::on_pool!(self, pool => {
@@ -667,18 +652,6 @@ impl Store {
         })
     }
 
-    /// Every beneficiary record, ordered by id and year (exports and checks).
-    pub async fn all_beneficiaries(&self) -> Result<Vec<BeneficiaryRow>, StoreError> {
-        crate::on_pool!(self, pool => {
-            let rows: Vec<BeneficiaryColumns> = sqlx::query_as(
-                "SELECT bene_id, rfrnc_yr, mbi, last_updated, data FROM beneficiaries ORDER BY bene_id, rfrnc_yr",
-            )
-            .fetch_all(pool)
-            .await?;
-            Ok(rows.into_iter().map(BeneficiaryRow::from).collect())
-        })
-    }
-
     /// The history records of a beneficiary, in digest order.
     pub async fn beneficiary_history(
         &self,
@@ -690,18 +663,6 @@ impl Store {
                  WHERE bene_id = $1 ORDER BY digest",
             )
             .bind(bene_id)
-            .fetch_all(pool)
-            .await?;
-            Ok(rows.into_iter().map(BeneficiaryHistoryRow::from).collect())
-        })
-    }
-
-    /// Every history record, ordered by beneficiary and digest (exports and checks).
-    pub async fn all_beneficiary_history(&self) -> Result<Vec<BeneficiaryHistoryRow>, StoreError> {
-        crate::on_pool!(self, pool => {
-            let rows: Vec<HistoryColumns> = sqlx::query_as(
-                "SELECT bene_id, digest, mbi, last_updated, data FROM beneficiary_history ORDER BY bene_id, digest",
-            )
             .fetch_all(pool)
             .await?;
             Ok(rows.into_iter().map(BeneficiaryHistoryRow::from).collect())

@@ -91,7 +91,6 @@ enum Message {
         total_errors: u64,
     },
     NotRif(RifError),
-    Failed(String),
 }
 
 /// Operations handed over per message: large enough to fill multi-row statements.
@@ -141,11 +140,6 @@ where
                 }
             }
             Message::NotRif(e) => outcome = Some(Err(ImportError::NotRif(e))),
-            Message::Failed(reason) => {
-                outcome = Some(Err(ImportError::Domain(DomainError::invalid(
-                    "file", reason,
-                ))));
-            }
         }
     }
     parser
@@ -329,10 +323,6 @@ fn parse<R: BufRead>(
     if !ops.is_empty() && total_errors == 0 && sender.blocking_send(Message::Ops(ops)).is_err() {
         return;
     }
-    if summary.rows == 0 && total_errors == 0 && summary.record_type.is_empty() {
-        let _ = sender.blocking_send(Message::Failed("the file has no records".into()));
-        return;
-    }
     let _ = sender.blocking_send(Message::Done {
         summary,
         errors,
@@ -342,20 +332,8 @@ fn parse<R: BufRead>(
 
 fn rows_of(item: &Item) -> u64 {
     match item {
-        Item::Claim(_, claim) => {
-            use bb_claims::model::AnyClaim as C;
-            let lines = match claim {
-                C::Carrier(c) => c.lines.len(),
-                C::Dme(c) => c.lines.len(),
-                C::Hha(c) => c.lines.len(),
-                C::Hospice(c) => c.lines.len(),
-                C::Inpatient(c) => c.lines.len(),
-                C::Outpatient(c) => c.lines.len(),
-                C::Snf(c) => c.lines.len(),
-                C::Pde(_) => 1,
-            };
-            lines.max(1) as u64
-        }
+        // A claim is one RIF row per line (a Part D event is one row).
+        Item::Claim(_, claim) => super::sandbox::line_count(claim).max(1) as u64,
         _ => 1,
     }
 }
