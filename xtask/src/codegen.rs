@@ -359,15 +359,27 @@ fn render_slots(out: &mut String, struct_name: &str, cols: &[(usize, &Col)]) {
         if number.starts_with('0') {
             continue;
         }
-        let Ok(n) = number.parse::<u32>() else { continue };
+        let Ok(n) = number.parse::<u32>() else {
+            continue;
+        };
         let ty = value_type(c);
-        let ty = if c.nullable && c.default.is_none() { format!("Option<{ty}>") } else { ty };
-        groups.entry(prefix.to_owned()).or_default().push((n, field.clone(), ty));
+        let ty = if c.nullable && c.default.is_none() {
+            format!("Option<{ty}>")
+        } else {
+            ty
+        };
+        groups
+            .entry(prefix.to_owned())
+            .or_default()
+            .push((n, field.clone(), ty));
     }
     let mut methods = String::new();
     for (prefix, mut fields) in groups {
         fields.sort();
-        let contiguous = fields.iter().enumerate().all(|(i, (n, _, _))| *n as usize == i + 1);
+        let contiguous = fields
+            .iter()
+            .enumerate()
+            .all(|(i, (n, _, _))| *n as usize == i + 1);
         let same_type = fields.iter().all(|(_, _, t)| *t == fields[0].2);
         if fields.len() < 2 || !contiguous || !same_type {
             continue;
@@ -380,17 +392,29 @@ fn render_slots(out: &mut String, struct_name: &str, cols: &[(usize, &Col)]) {
             "    /// `{}` … `{}`, in order.\n    pub fn {name}_slots(&self) -> [&{ty}; {count}] {{\n        [{}]\n    }}\n",
             fields[0].1,
             fields[count - 1].1,
-            fields.iter().map(|(_, f, _)| format!("&self.{f}")).collect::<Vec<_>>().join(", ")
+            fields
+                .iter()
+                .map(|(_, f, _)| format!("&self.{f}"))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
         let _ = writeln!(
             methods,
             "    /// The CCW names of [`Self::{name}_slots`].\n    pub const {}_NAMES: [&'static str; {count}] = [{}];\n",
             name.to_ascii_uppercase(),
-            fields.iter().map(|(_, f, _)| format!("{f:?}")).collect::<Vec<_>>().join(", ")
+            fields
+                .iter()
+                .map(|(_, f, _)| format!("{f:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
     if !methods.is_empty() {
-        let _ = writeln!(out, "impl {struct_name} {{\n{}}}\n", methods.trim_end_matches('\n'));
+        let _ = writeln!(
+            out,
+            "impl {struct_name} {{\n{}}}\n",
+            methods.trim_end_matches('\n')
+        );
     }
 }
 
