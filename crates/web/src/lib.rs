@@ -9,6 +9,7 @@ pub mod errors;
 mod fhir;
 mod health;
 mod middleware;
+pub mod pages;
 pub mod oauth;
 pub use middleware::RequestId;
 mod serve;
