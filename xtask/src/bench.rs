@@ -352,6 +352,7 @@ fn bench_token(db: &Path, bene_id: i64, n: u32) -> anyhow::Result<String> {
                         .into(),
                 expires_at: now + 3_600_000,
                 revoked_at: None,
+                created_at: now,
             })
             .await?;
         let keys = store.claim_keys_of(bene_id).await?;

@@ -327,6 +327,7 @@ impl Apps {
             require_demographic_scopes: registration.require_demographics,
             active: true,
             redirect_uris: uris.iter().map(|u| u.as_str().to_owned()).collect(),
+            links: bb_store::AppLinks::default(),
             created_at: deps.clock.now(),
         };
         deps.store

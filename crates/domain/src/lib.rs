@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod apps;
+pub mod audit;
 pub mod claims;
 pub mod clock;
 mod error;
@@ -42,6 +43,10 @@ pub struct Services {
     pub claims: claims::Claims,
     /// The FHIR API's reads and searches.
     pub fhir: fhir::Fhir,
+    /// The authorization server.
+    pub oauth: oauth::service::OAuth,
+    /// The audit trail.
+    pub audit: audit::Audit,
     /// Sandbox Medicare logins.
     pub logins: logins::Logins,
     /// Health checks.
@@ -53,15 +58,36 @@ impl Services {
     /// Builds every service over the same dependencies.
     pub fn new(deps: Deps) -> Self {
         let deps = Arc::new(deps);
+        let audit = audit::Audit::new(deps.clone());
+        let oauth = oauth::service::OAuth::new(deps.clone(), audit.clone());
         Self {
             accounts: accounts::Accounts::new(deps.clone()),
             apps: apps::Apps::new(deps.clone()),
             claims: claims::Claims::new(deps.clone()),
-            fhir: fhir::Fhir::new(deps.clone()),
+            fhir: fhir::Fhir::new(deps.clone(), oauth.clone()),
+            oauth,
+            audit,
             logins: logins::Logins::new(deps.clone()),
             health: health::Health::new(deps.clone()),
             deps,
         }
+    }
+
+    /// Uses configured ID token keys and, optionally, an upstream login provider. The
+    /// FHIR service shares the authorization server, so both see the change.
+    pub fn with_oauth(
+        mut self,
+        keys: Option<Arc<oauth::SigningKeys>>,
+        upstream: Option<Arc<oauth::upstream::UpstreamOidc>>,
+    ) -> Self {
+        if let Some(keys) = keys {
+            self.oauth.set_signing_keys(keys);
+        }
+        if let Some(upstream) = upstream {
+            self.oauth.set_upstream(upstream);
+        }
+        self.fhir = fhir::Fhir::new(self.deps.clone(), self.oauth.clone());
+        self
     }
 
     /// The clock all services use.

@@ -35,8 +35,23 @@ pub struct NewApplication {
     pub active: bool,
     /// Registered redirect URIs, in order.
     pub redirect_uris: Vec<String>,
+    /// Logo, website, privacy policy and terms links shown on the consent page.
+    pub links: AppLinks,
     /// Creation time.
     pub created_at: DateTime<Utc>,
+}
+
+/// The links an application shows enrollees on the consent page.
+#[derive(Clone, Debug, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct AppLinks {
+    /// Logo image URL.
+    pub logo_uri: Option<String>,
+    /// Home page.
+    pub website_uri: Option<String>,
+    /// Privacy policy.
+    pub policy_uri: Option<String>,
+    /// Terms of service.
+    pub tos_uri: Option<String>,
 }
 
 /// A stored application with its redirect URIs.
@@ -64,6 +79,8 @@ pub struct ApplicationRow {
     pub active: bool,
     /// Redirect URIs, in registration order.
     pub redirect_uris: Vec<String>,
+    /// Consent-page links.
+    pub links: AppLinks,
     /// Creation time.
     pub created_at: DateTime<Utc>,
     /// Last change.
@@ -84,6 +101,8 @@ struct AppColumns {
     active: bool,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    #[sqlx(flatten)]
+    links: AppLinks,
 }
 
 impl AppColumns {
@@ -100,6 +119,7 @@ impl AppColumns {
             require_demographic_scopes: self.require_demographic_scopes,
             active: self.active,
             redirect_uris,
+            links: self.links,
             created_at: self.created_at,
             updated_at: self.updated_at,
         }
@@ -107,7 +127,8 @@ impl AppColumns {
 }
 
 const APP_COLUMNS: &str = "id, client_id, client_secret_sha256, owner_id, organization_id, name, \
-     environment, data_access_type, require_demographic_scopes, active, created_at, updated_at";
+     environment, data_access_type, require_demographic_scopes, active, created_at, updated_at, \
+     logo_uri, website_uri, policy_uri, tos_uri";
 
 impl Store {
     /// Inserts an application and its redirect URIs in one transaction.
@@ -117,7 +138,8 @@ impl Store {
             sqlx::query(
                 "INSERT INTO applications (id, client_id, client_secret_sha256, owner_id, organization_id, \
                  name, name_key, environment, data_access_type, require_demographic_scopes, active, \
-                 created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)",
+                 created_at, updated_at, logo_uri, website_uri, policy_uri, tos_uri) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15, $16)",
             )
             .bind(&app.id)
             .bind(&app.client_id)
@@ -131,6 +153,10 @@ impl Store {
             .bind(app.require_demographic_scopes)
             .bind(app.active)
             .bind(app.created_at)
+            .bind(&app.links.logo_uri)
+            .bind(&app.links.website_uri)
+            .bind(&app.links.policy_uri)
+            .bind(&app.links.tos_uri)
             .execute(&mut *tx)
             .await?;
             for (position, uri) in app.redirect_uris.iter().enumerate() {
@@ -171,6 +197,47 @@ impl Store {
                     Ok(Some(row.with_uris(uris)))
                 }
             }
+        })
+    }
+
+    /// The application with this primary key, with its redirect URIs.
+    pub async fn application_by_id(&self, id: &str) -> Result<Option<ApplicationRow>, StoreError> {
+        let sql = format!("SELECT {APP_COLUMNS} FROM applications WHERE id = $1");
+        on_pool!(self, pool => {
+            let row: Option<AppColumns> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(id)
+                .fetch_optional(pool)
+                .await?;
+            match row {
+                None => Ok(None),
+                Some(row) => {
+                    let uris: Vec<String> = sqlx::query_scalar(
+                        "SELECT uri FROM application_redirect_uris WHERE application_id = $1 ORDER BY position",
+                    )
+                    .bind(&row.id)
+                    .fetch_all(pool)
+                    .await?;
+                    Ok(Some(row.with_uris(uris)))
+                }
+            }
+        })
+    }
+
+    /// Turns an application on or off (the kill switch); `false` when no such app.
+    pub async fn set_application_active(
+        &self,
+        client_id: &str,
+        active: bool,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        on_pool!(self, pool => {
+            let done = sqlx::query("UPDATE applications SET active = $1, updated_at = $2 WHERE client_id = $3")
+                .bind(active)
+                .bind(now)
+                .bind(client_id)
+                .execute(pool)
+                .await?;
+            Ok(done.rows_affected() == 1)
         })
     }
 

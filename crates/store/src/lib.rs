@@ -19,12 +19,13 @@ mod apps;
 mod claims;
 mod connect;
 mod error;
+mod oauth;
 mod schema;
 mod tokens;
 mod url;
 
 pub use accounts::{OrganizationRow, SandboxLoginRow, UserRow};
-pub use apps::{ApplicationRow, NewApplication};
+pub use apps::{AppLinks, ApplicationRow, NewApplication};
 pub use claims::{
     BeneficiaryHistoryRow, BeneficiaryRow, Bound, ClaimFilter, ClaimKeyRow, ClaimPage, ClaimRow,
     ClaimsCounts, ClaimsTx, SandboxBuildRow,
@@ -32,6 +33,10 @@ pub use claims::{
 pub use connect::StoreOptions;
 pub use error::StoreError;
 pub use schema::{MigrationReport, SchemaStatus};
+pub use oauth::{
+    AuditEventRow, AuditEventView, AuthCodeRow, AuthFlowRow, BearerRow, CodeRedemption,
+    EnrolleeSessionRow, GrantRow, GrantView, LoginFailureRow, RefreshTokenRow,
+};
 pub use tokens::AccessTokenRow;
 pub use url::{DatabaseUrl, DatabaseUrlError};
 

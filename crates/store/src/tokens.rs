@@ -18,6 +18,8 @@ pub struct AccessTokenRow {
     pub expires_at: i64,
     /// Revocation time, if revoked.
     pub revoked_at: Option<i64>,
+    /// Issue time, milliseconds since 1970-01-01 UTC.
+    pub created_at: i64,
 }
 
 impl Store {
@@ -25,8 +27,8 @@ impl Store {
     pub async fn insert_access_token(&self, token: &AccessTokenRow) -> Result<(), StoreError> {
         on_pool!(self, pool => {
             sqlx::query(
-                "INSERT INTO access_tokens (token_sha256, application_id, bene_id, scopes, expires_at, revoked_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
+                "INSERT INTO access_tokens (token_sha256, application_id, bene_id, scopes, expires_at, revoked_at, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
             .bind(&token.token_sha256)
             .bind(&token.application_id)
@@ -34,6 +36,7 @@ impl Store {
             .bind(&token.scopes)
             .bind(token.expires_at)
             .bind(token.revoked_at)
+            .bind(token.created_at)
             .execute(pool)
             .await?;
         });
@@ -47,7 +50,7 @@ impl Store {
     ) -> Result<Option<AccessTokenRow>, StoreError> {
         on_pool!(self, pool => {
             Ok(sqlx::query_as(
-                "SELECT token_sha256, application_id, bene_id, scopes, expires_at, revoked_at \
+                "SELECT token_sha256, application_id, bene_id, scopes, expires_at, revoked_at, created_at \
                  FROM access_tokens WHERE token_sha256 = $1",
             )
             .bind(token_sha256)

@@ -3,6 +3,8 @@
 //! test needs to drive it over HTTP (Z2P's `spawn_app`). Each test gets its own server and
 //! database; nothing is shared between tests.
 
+pub mod oauth;
+
 use bb_domain::clock::{FakeClock, SeededEntropy};
 use bb_domain::{Deps, Services};
 use bb_store::{DatabaseUrl, Store, StoreOptions};

@@ -32,6 +32,8 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health::all))
         .route("/health/db", get(health::database))
         .merge(fhir::routes())
+        .merge(oauth::routes())
+        .merge(pages::static_routes())
         .fallback(errors::not_found)
         .layer(
             ServiceBuilder::new()

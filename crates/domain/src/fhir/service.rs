@@ -15,23 +15,50 @@ use super::search::{self, DateFilter, SearchError};
 use crate::accounts::operation_id;
 use crate::claims::rows::{beneficiary_of, claim_of, claim_type_number, history_of};
 use crate::clock::new_id;
+use crate::oauth::scopes::{Access, Resource};
+use crate::oauth::service::{Bearer, BearerError, OAuth};
 use crate::{Deps, DomainError};
 use bb_claims::RecordType;
 use bb_fhir::json::{Arr, object};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
-/// Whose data a request may see: the beneficiary of the caller's token.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Whose data a request may see and what it may do: the beneficiary, scopes and app of
+/// the caller's token.
+#[derive(Clone, Debug)]
 pub struct PatientContext {
     bene_id: i64,
+    bearer: Bearer,
 }
 
 impl PatientContext {
-    /// A context for tests that have no authorization server to ask.
+    /// A context for tests that have no authorization server to ask (every scope).
     #[cfg(any(test, feature = "test-support"))]
     pub fn for_tests(bene_id: i64) -> Self {
-        Self { bene_id }
+        Self::from_bearer(Bearer {
+            bene_id,
+            access: Access::all(),
+            application_id: None,
+            issued_at: 0,
+        })
+    }
+
+    /// The context of a checked bearer token.
+    pub fn from_bearer(bearer: Bearer) -> Self {
+        Self {
+            bene_id: bearer.bene_id,
+            bearer,
+        }
+    }
+
+    /// What the token allows.
+    pub fn access(&self) -> Access {
+        self.bearer.access
+    }
+
+    /// The checked token.
+    pub fn bearer(&self) -> &Bearer {
+        &self.bearer
     }
 
     /// The beneficiary.
@@ -46,6 +73,10 @@ pub enum FhirError {
     /// No such resource for this patient (BB2: 404 `{"detail": "Not found."}`).
     #[error("Not found.")]
     NotFound,
+    /// The token's scopes do not cover this resource type (BB2: 403, e.g. withheld
+    /// demographics).
+    #[error("You do not have permission to perform this action.")]
+    Forbidden,
     /// A parameter or id with a bad value (BB2: 400 `{"detail": …}`).
     #[error("{0}")]
     Invalid(String),
@@ -92,6 +123,7 @@ pub struct RenderOptions {
 #[derive(Clone)]
 pub struct Fhir {
     deps: Arc<Deps>,
+    oauth: OAuth,
 }
 
 fn ms(t: DateTime<Utc>) -> i64 {
@@ -99,30 +131,39 @@ fn ms(t: DateTime<Utc>) -> i64 {
 }
 
 impl Fhir {
-    pub(crate) fn new(deps: Arc<Deps>) -> Self {
-        Self { deps }
+    pub(crate) fn new(deps: Arc<Deps>, oauth: OAuth) -> Self {
+        Self { deps, oauth }
     }
 
-    /// The patient context of a bearer token: one SHA-256 and one primary-key lookup. The
-    /// token must exist, be unexpired and unrevoked.
+    /// The patient context of a bearer token: one SHA-256 and one indexed lookup
+    /// ([`OAuth::bearer`]). The token must exist, be unexpired and unrevoked, and its
+    /// application active.
     pub async fn authenticate(&self, bearer: &str) -> Result<PatientContext, AuthError> {
-        use sha2::{Digest, Sha256};
-        let hash = Sha256::digest(bearer.as_bytes());
-        let row = self
-            .deps
-            .store
-            .access_token(&hash)
-            .await
-            .map_err(|e| {
-                AuthError::Domain(DomainError::from_store(e, || operation_id(&self.deps), &[]))
-            })?
-            .ok_or(AuthError::Invalid)?;
-        if row.revoked_at.is_some() || row.expires_at <= ms(self.deps.clock.now()) {
-            return Err(AuthError::Invalid);
+        match self.oauth.bearer(bearer).await {
+            Ok(bearer) => Ok(PatientContext::from_bearer(bearer)),
+            Err(BearerError::Invalid) => Err(AuthError::Invalid),
+            Err(BearerError::Domain(e)) => Err(AuthError::Domain(e)),
         }
-        Ok(PatientContext {
-            bene_id: row.bene_id,
-        })
+    }
+
+    /// Refuses what the token's scopes do not allow; records an allowed access.
+    fn allow(
+        &self,
+        who: &PatientContext,
+        resource: Resource,
+        search: bool,
+    ) -> Result<(), FhirError> {
+        let access = who.bearer.access;
+        let allowed = if search {
+            access.can_search(resource)
+        } else {
+            access.can_read(resource)
+        };
+        if !allowed {
+            return Err(FhirError::Forbidden);
+        }
+        self.oauth.record_read(&who.bearer, resource.name());
+        Ok(())
     }
 
     /// Stores an access token for `bene_id` valid for an hour and returns it: for tests of
@@ -139,6 +180,7 @@ impl Fhir {
                 .into(),
             expires_at: ms(self.deps.clock.now()) + 3_600_000,
             revoked_at: None,
+            created_at: ms(self.deps.clock.now()),
         };
         self.deps
             .store
@@ -164,6 +206,7 @@ impl Fhir {
         id: &str,
         options: RenderOptions,
     ) -> Result<Vec<u8>, FhirError> {
+        self.allow(&who, Resource::ExplanationOfBenefit, false)?;
         let (record, claim_id) = parse_eob_id(id).ok_or(FhirError::NotFound)?;
         let row = self
             .deps
@@ -189,6 +232,7 @@ impl Fhir {
         links: &Links,
         options: RenderOptions,
     ) -> Result<Vec<u8>, FhirError> {
+        self.allow(&who, Resource::ExplanationOfBenefit, true)?;
         let query = search::eob(params)?;
         let filter = bb_store::ClaimFilter {
             types: query
@@ -264,6 +308,7 @@ impl Fhir {
 
     /// `GET Patient/{id}`: only the caller's own.
     pub async fn read_patient(&self, who: PatientContext, id: &str) -> Result<Vec<u8>, FhirError> {
+        self.allow(&who, Resource::Patient, false)?;
         if id.parse::<i64>().ok() != Some(who.bene_id) {
             return Err(FhirError::NotFound);
         }
@@ -281,6 +326,7 @@ impl Fhir {
         params: &[(String, String)],
         links: &Links,
     ) -> Result<Vec<u8>, FhirError> {
+        self.allow(&who, Resource::Patient, true)?;
         let query = search::common(params)?;
         let other_id = params
             .iter()
@@ -338,6 +384,7 @@ impl Fhir {
 
     /// `GET Coverage/{id}`: `part-a-<bene>` … `part-d-<bene>` of the caller.
     pub async fn read_coverage(&self, who: PatientContext, id: &str) -> Result<Vec<u8>, FhirError> {
+        self.allow(&who, Resource::Coverage, false)?;
         let (part, bene) = Part::parse_id(id).ok_or(FhirError::NotFound)?;
         if bene != who.bene_id {
             return Err(FhirError::NotFound);
@@ -357,6 +404,7 @@ impl Fhir {
         params: &[(String, String)],
         links: &Links,
     ) -> Result<Vec<u8>, FhirError> {
+        self.allow(&who, Resource::Coverage, true)?;
         let query = search::common(params)?;
         let resources: Vec<(Vec<u8>, i64)> = self
             .coverages(who.bene_id)

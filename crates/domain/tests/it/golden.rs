@@ -278,7 +278,7 @@ async fn eob_search_bundle_equals_bfds_paged_response() {
         .services
         .fhir
         .search_eob(
-            who,
+            who.clone(),
             &params(&[("_count", "8"), ("patient", "567834")]),
             &links("ExplanationOfBenefit/?_count=8&patient=567834"),
             bb_domain::fhir::RenderOptions::default(),
@@ -304,7 +304,7 @@ async fn patient_and_coverage_search_bundles_equal_bfds_but_for_paging_links() {
         .services
         .fhir
         .search_coverage(
-            who,
+            who.clone(),
             &params(&[("beneficiary", "567834")]),
             &links("Coverage/?beneficiary=567834"),
         )
@@ -326,7 +326,7 @@ async fn patient_and_coverage_search_bundles_equal_bfds_but_for_paging_links() {
         .services
         .fhir
         .search_patient(
-            who,
+            who.clone(),
             &params(&[("_id", "567834")]),
             &links("Patient?_id=567834"),
         )
@@ -351,7 +351,7 @@ async fn unpaged_eob_search_equals_bfds_but_for_paging_links() {
         .services
         .fhir
         .search_eob(
-            who,
+            who.clone(),
             &params(&[("patient", "567834")]),
             &links("ExplanationOfBenefit/?patient=567834"),
             bb_domain::fhir::RenderOptions::default(),

@@ -9,3 +9,4 @@ mod golden_institutional;
 mod golden_patient;
 mod golden_professional;
 mod import;
+mod upstream;

@@ -45,6 +45,7 @@ fn app(n: u32, owner: &str, name: &str, uris: &[&str]) -> NewApplication {
         require_demographic_scopes: true,
         active: true,
         redirect_uris: uris.iter().map(|u| (*u).to_owned()).collect(),
+        links: bb_store::AppLinks::default(),
         created_at: at(n.into(), 42),
     }
 }

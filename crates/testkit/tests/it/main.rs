@@ -7,4 +7,5 @@ mod dump;
 mod fhir;
 mod health;
 mod middleware;
+mod oauth;
 mod services;

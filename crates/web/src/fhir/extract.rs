@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use bb_domain::fhir::{AuthError, PatientContext};
 
 /// The patient a request may see.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Patient(pub PatientContext);
 
 fn unauthorized() -> Response {

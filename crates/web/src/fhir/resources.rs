@@ -27,6 +27,10 @@ fn answer(result: Result<Vec<u8>, FhirError>) -> Response {
     match result {
         Ok(body) => fhir_json(body),
         Err(FhirError::NotFound) => detail(StatusCode::NOT_FOUND, "Not found."),
+        Err(FhirError::Forbidden) => detail(
+            StatusCode::FORBIDDEN,
+            "You do not have permission to perform this action.",
+        ),
         Err(FhirError::Invalid(message)) => detail(StatusCode::BAD_REQUEST, message),
         Err(FhirError::Domain(e)) => ApiError(e).into_response(),
     }

@@ -1,32 +1,35 @@
-//! The authorization server's public metadata: OpenID Connect Discovery 1.0
-//! (`/.well-known/openid-configuration`, RFC 8414 fields), SMART App Launch 2.0 §2.1
-//! (`/v2/fhir/.well-known/smart-configuration`) and the ID token keys as a JWK Set
-//! (`/.well-known/jwks.json`, RFC 7517 §5).
+//! The authorization server's HTTP surface (see `docs/design/authorization.md`):
 //!
-//! The documents are built by the pure functions of [`discovery`] for the client-visible
-//! origin of the request ([`origin`]); the JWKS comes from the domain's
-//! [`SigningKeys`]. BB2 also answers `/.well-known/openid-configuration-v2` and
-//! `/v2/connect/.well-known/openid-configuration` with the same v2 document.
+//! - [`discovery`]: OpenID Connect Discovery 1.0 (`/.well-known/openid-configuration` and
+//!   BB2's aliases), SMART App Launch 2.0 (`/v2/fhir/.well-known/smart-configuration`) and
+//!   the ID token keys as a JWK Set (`/.well-known/jwks.json`);
+//! - `flow`: `/v2/o/authorize`, the sandbox login, the upstream login callback, consent;
+//! - `token`: `/v2/o/token/`, `/v2/o/revoke_token/`, `/v2/o/revoke/`, `/v2/o/introspect/`;
+//! - `userinfo`: `/v2/connect/userinfo`;
+//! - `enrollee`: the enrollee's connected-apps pages.
 //!
-//! Not wired into [`crate::router`] yet: [`AppState`](crate::AppState) does not carry the
-//! signing keys, so [`routes`] takes them as an argument.
+//! Browser state is two kinds of cookies, both `HttpOnly; SameSite=Lax` (and `Secure`
+//! behind https): `bb_flow_<id>` binds an authorization flow to the browser that started
+//! it, `bb_enrollee` is a connected-apps session. Values are random; the store keeps only
+//! their SHA-256.
 
 pub mod discovery;
+mod enrollee;
+mod flow;
+mod token;
+mod userinfo;
 
+use crate::AppState;
 use axum::Json;
 use axum::Router;
-use axum::http::HeaderMap;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use bb_domain::oauth::SigningKeys;
 use serde_json::Value;
-use std::sync::Arc;
 
-/// The discovery and JWKS routes. Generic over the router state so it merges into the
-/// application's `Router<AppState>`; the keys are captured, not read from the state.
-pub fn routes<S>(keys: Arc<SigningKeys>) -> Router<S>
-where
-    S: Clone + Send + Sync + 'static,
-{
+/// Every route of the authorization server.
+pub fn routes() -> Router<AppState> {
     Router::new()
         .route(
             "/.well-known/openid-configuration",
@@ -44,13 +47,11 @@ where
             "/v2/fhir/.well-known/smart-configuration",
             get(smart_configuration),
         )
-        .route(
-            "/.well-known/jwks.json",
-            get(move || {
-                let keys = keys.clone();
-                async move { Json(keys.jwks()) }
-            }),
-        )
+        .route("/.well-known/jwks.json", get(jwks))
+        .merge(flow::routes())
+        .merge(token::routes())
+        .merge(userinfo::routes())
+        .merge(enrollee::routes())
 }
 
 async fn openid_configuration(headers: HeaderMap) -> Json<Value> {
@@ -59,6 +60,82 @@ async fn openid_configuration(headers: HeaderMap) -> Json<Value> {
 
 async fn smart_configuration(headers: HeaderMap) -> Json<Value> {
     Json(discovery::smart_configuration(&origin(&headers)))
+}
+
+async fn jwks(State(state): State<AppState>) -> Response {
+    match state.services.oauth.signing_keys() {
+        Ok(keys) => Json(keys.jwks()).into_response(),
+        Err(e) => crate::errors::ApiError(e).into_response(),
+    }
+}
+
+/// The value of cookie `name`, if the request carries it.
+pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// A `Set-Cookie` value: HttpOnly, SameSite=Lax, Path=/, Secure when the client-visible
+/// origin is https; `max_age` 0 deletes.
+pub(crate) fn set_cookie(
+    headers: &HeaderMap,
+    name: &str,
+    value: &str,
+    max_age: i64,
+) -> HeaderValue {
+    let secure = if origin(headers).starts_with("https:") {
+        "; Secure"
+    } else {
+        ""
+    };
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("bb_invalid=; Max-Age=0"))
+}
+
+/// A redirect (302 Found, as BB2's authorization views answer).
+pub(crate) fn found(location: &str) -> Response {
+    let mut response = StatusCode::FOUND.into_response();
+    if let Ok(value) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
+/// A redirect after a form post (303 See Other: the browser follows with GET).
+pub(crate) fn see_other(location: &str) -> Response {
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    if let Ok(value) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
+/// Query or form pairs, refusing a repeated parameter (RFC 6749 §3.1, §3.2: "parameters
+/// MUST NOT be included more than once").
+pub(crate) fn single_valued(pairs: Vec<(String, String)>) -> Result<Vec<(String, String)>, String> {
+    let mut seen = std::collections::BTreeSet::new();
+    for (k, _) in &pairs {
+        if !seen.insert(k.as_str()) {
+            return Err(format!("parameter {k} is repeated"));
+        }
+    }
+    Ok(pairs)
+}
+
+/// The value of `name` among pairs.
+pub(crate) fn param(pairs: &[(String, String)], name: &str) -> Option<String> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
 }
 
 /// The client-visible origin, by the same rules as the FHIR paging links: the first
@@ -88,10 +165,28 @@ pub fn origin(headers: &HeaderMap) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::body::Body;
-    use axum::http::{Request, StatusCode, header};
-    use bb_domain::clock::SeededEntropy;
-    use tower::ServiceExt;
+
+    #[test]
+    fn cookies_and_repeated_parameters() {
+        let h = headers(&[("cookie", "a=1; bb_flow_x=secret; b=2")]);
+        assert_eq!(cookie(&h, "bb_flow_x"), Some("secret"));
+        assert_eq!(cookie(&h, "c"), None);
+        let set = set_cookie(
+            &headers(&[("host", "h"), ("x-forwarded-proto", "https")]),
+            "n",
+            "v",
+            60,
+        );
+        assert_eq!(
+            set,
+            "n=v; Path=/; HttpOnly; SameSite=Lax; Max-Age=60; Secure"
+        );
+        let pairs = vec![
+            ("a".to_owned(), "1".to_owned()),
+            ("a".to_owned(), "2".to_owned()),
+        ];
+        assert!(single_valued(pairs).is_err());
+    }
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
         let mut map = HeaderMap::new();
@@ -131,57 +226,5 @@ mod tests {
             "http://localhost"
         );
         assert_eq!(origin(&HeaderMap::new()), "http://localhost");
-    }
-
-    async fn get_json(router: Router, uri: &str, host: &'static str) -> (StatusCode, Value) {
-        let request = Request::get(uri)
-            .header(header::HOST, host)
-            .body(Body::empty())
-            .unwrap();
-        let response = router.oneshot(request).await.unwrap();
-        let status = response.status();
-        assert_eq!(response.headers()[header::CONTENT_TYPE], "application/json");
-        let body = axum::body::to_bytes(response.into_body(), 1 << 20)
-            .await
-            .unwrap();
-        (status, serde_json::from_slice(&body).unwrap())
-    }
-
-    fn router() -> (Router, Arc<SigningKeys>) {
-        let keys = Arc::new(SigningKeys::from_config(&[], &SeededEntropy::new(5)).unwrap());
-        (routes(keys.clone()), keys)
-    }
-
-    #[tokio::test]
-    async fn routes_serve_the_documents_for_the_request_origin() {
-        let (router, keys) = router();
-        for path in [
-            "/.well-known/openid-configuration",
-            "/.well-known/openid-configuration-v2",
-            "/v2/connect/.well-known/openid-configuration",
-        ] {
-            let (status, doc) = get_json(router.clone(), path, "bb.example:8000").await;
-            assert_eq!(status, StatusCode::OK);
-            assert_eq!(
-                doc,
-                discovery::openid_configuration("http://bb.example:8000")
-            );
-        }
-        let (status, doc) = get_json(
-            router.clone(),
-            "/v2/fhir/.well-known/smart-configuration",
-            "bb.example:8000",
-        )
-        .await;
-        assert_eq!(status, StatusCode::OK);
-        assert_eq!(
-            doc,
-            discovery::smart_configuration("http://bb.example:8000")
-        );
-
-        let (status, jwks) = get_json(router, "/.well-known/jwks.json", "bb.example:8000").await;
-        assert_eq!(status, StatusCode::OK);
-        assert_eq!(jwks, keys.jwks());
-        assert_eq!(jwks["keys"][0]["kid"], keys.signing_kid());
     }
 }

@@ -1,0 +1,268 @@
+//! The client-facing OAuth endpoints: `/v2/o/token/` (RFC 6749 §3.2), `/v2/o/revoke_token/`
+//! (RFC 7009), `/v2/o/revoke/` (BB2: ends the grant) and `/v2/o/introspect/` (RFC 7662),
+//! each with and without the trailing slash.
+//!
+//! Bodies may be `application/x-www-form-urlencoded` (the Node SDK) or
+//! `multipart/form-data` (the Python SDK), media-type parameters allowed; a parameter sent
+//! twice is `invalid_request`. Clients authenticate with HTTP Basic (RFC 6749 §2.3.1: id
+//! and secret form-encoded) or `client_id`/`client_secret` in the body; any other
+//! `Authorization` scheme is ignored, because the Python SDK sends a stale `Bearer` header
+//! with its code exchange. Answers carry `Cache-Control: no-store` (RFC 6749 §5.1).
+
+#![allow(clippy::result_large_err)] // early-return responses, built once per request
+
+use super::{param, single_valued};
+use crate::AppState;
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use base64::Engine;
+use bb_domain::oauth::service::{ClientCredentials, ClientSecretText, TokenError, TokenParams};
+use bb_proto::OAuthErrorBody;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v2/o/token", post(token))
+        .route("/v2/o/token/", post(token))
+        .route("/v2/o/revoke_token", post(revoke_token))
+        .route("/v2/o/revoke_token/", post(revoke_token))
+        .route("/v2/o/revoke", post(revoke))
+        .route("/v2/o/revoke/", post(revoke))
+        .route("/v2/o/introspect", post(introspect).get(introspect))
+        .route("/v2/o/introspect/", post(introspect).get(introspect))
+}
+
+/// An OAuth error response.
+fn oauth_error(status: u16, error: &str, description: impl Into<String>) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+    let mut response = (
+        status,
+        Json(OAuthErrorBody {
+            error: error.to_owned(),
+            error_description: Some(description.into()),
+        }),
+    )
+        .into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if status == StatusCode::UNAUTHORIZED {
+        headers.insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Basic realm=\"bluebutton\""),
+        );
+    }
+    response
+}
+
+fn token_error(e: TokenError) -> Response {
+    match e {
+        TokenError::OAuth {
+            status,
+            error,
+            description,
+        } => oauth_error(status, error, description),
+        TokenError::Domain(e) => crate::errors::ApiError(e).into_response(),
+    }
+}
+
+fn no_store(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    response
+}
+
+/// Reads the form body (urlencoded or multipart) plus the query string.
+async fn form(
+    state: &AppState,
+    request: Request,
+) -> Result<(HeaderMap, Vec<(String, String)>), Response> {
+    let headers = request.headers().clone();
+    let mut pairs: Vec<(String, String)> = request
+        .uri()
+        .query()
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
+        .unwrap_or_default();
+    let media = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .unwrap_or_default();
+    if media == "multipart/form-data" {
+        let mut multipart = Multipart::from_request(request, state)
+            .await
+            .map_err(|_| oauth_error(400, "invalid_request", "the multipart body is malformed"))?;
+        loop {
+            match multipart.next_field().await {
+                Ok(Some(field)) => {
+                    let name = field.name().unwrap_or_default().to_owned();
+                    let value = field.text().await.map_err(|_| {
+                        oauth_error(400, "invalid_request", "the multipart body is malformed")
+                    })?;
+                    pairs.push((name, value));
+                }
+                Ok(None) => break,
+                Err(_) => {
+                    return Err(oauth_error(
+                        400,
+                        "invalid_request",
+                        "the multipart body is malformed",
+                    ));
+                }
+            }
+        }
+    } else if media == "application/x-www-form-urlencoded" || media.is_empty() {
+        let body = Bytes::from_request(request, state)
+            .await
+            .map_err(|e| e.into_response())?;
+        pairs.extend(url::form_urlencoded::parse(&body).into_owned());
+    } else {
+        return Err(oauth_error(
+            400,
+            "invalid_request",
+            "send the parameters as application/x-www-form-urlencoded or multipart/form-data",
+        ));
+    }
+    let pairs = single_valued(pairs).map_err(|why| oauth_error(400, "invalid_request", why))?;
+    Ok((headers, pairs))
+}
+
+/// Client credentials from HTTP Basic, else from the body. With Basic, a `client_id` in
+/// the body must name the same client.
+fn credentials(
+    headers: &HeaderMap,
+    pairs: &[(String, String)],
+) -> Result<ClientCredentials, Response> {
+    let basic = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"))
+        .map(|(_, b64)| b64.trim().to_owned());
+    let refused = || oauth_error(401, "invalid_client", "Client authentication failed.");
+    if let Some(b64) = basic {
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .ok_or_else(refused)?;
+        let (id, secret) = decoded.split_once(':').ok_or_else(refused)?;
+        let unform = |s: &str| -> String {
+            url::form_urlencoded::parse(format!("x={s}").as_bytes())
+                .next()
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default()
+        };
+        let (id, secret) = (unform(id), unform(secret));
+        if param(pairs, "client_id").is_some_and(|body_id| body_id != id) {
+            return Err(refused());
+        }
+        return Ok(ClientCredentials {
+            client_id: Some(id),
+            client_secret: Some(ClientSecretText(secret)),
+        });
+    }
+    Ok(ClientCredentials {
+        client_id: param(pairs, "client_id"),
+        client_secret: param(pairs, "client_secret").map(ClientSecretText),
+    })
+}
+
+async fn token(State(state): State<AppState>, request: Request) -> Response {
+    let (headers, pairs) = match form(&state, request).await {
+        Ok(f) => f,
+        Err(response) => return response,
+    };
+    let client = match credentials(&headers, &pairs) {
+        Ok(c) => c,
+        Err(response) => return response,
+    };
+    let params = TokenParams {
+        grant_type: param(&pairs, "grant_type"),
+        code: param(&pairs, "code"),
+        redirect_uri: param(&pairs, "redirect_uri"),
+        code_verifier: param(&pairs, "code_verifier"),
+        refresh_token: param(&pairs, "refresh_token"),
+        scope: param(&pairs, "scope"),
+        client,
+        issuer: super::origin(&headers),
+    };
+    match state.services.oauth.token(params).await {
+        Ok(body) => no_store(Json(body).into_response()),
+        Err(e) => token_error(e),
+    }
+}
+
+async fn revoke_token(State(state): State<AppState>, request: Request) -> Response {
+    let (headers, pairs) = match form(&state, request).await {
+        Ok(f) => f,
+        Err(response) => return response,
+    };
+    let client = match credentials(&headers, &pairs) {
+        Ok(c) => c,
+        Err(response) => return response,
+    };
+    match state
+        .services
+        .oauth
+        .revoke_token(&client, param(&pairs, "token").as_deref())
+        .await
+    {
+        Ok(()) => no_store(StatusCode::OK.into_response()),
+        Err(e) => token_error(e),
+    }
+}
+
+async fn revoke(State(state): State<AppState>, request: Request) -> Response {
+    let (headers, pairs) = match form(&state, request).await {
+        Ok(f) => f,
+        Err(response) => return response,
+    };
+    let client = match credentials(&headers, &pairs) {
+        Ok(c) => c,
+        Err(response) => return response,
+    };
+    match state
+        .services
+        .oauth
+        .revoke_grant(&client, param(&pairs, "token").as_deref())
+        .await
+    {
+        Ok(()) => no_store(StatusCode::OK.into_response()),
+        Err(e) => token_error(e),
+    }
+}
+
+async fn introspect(State(state): State<AppState>, request: Request) -> Response {
+    let (headers, pairs) = match form(&state, request).await {
+        Ok(f) => f,
+        Err(response) => return response,
+    };
+    let client = match credentials(&headers, &pairs) {
+        Ok(c) => c,
+        Err(response) => return response,
+    };
+    match state
+        .services
+        .oauth
+        .introspect(&client, param(&pairs, "token").as_deref())
+        .await
+    {
+        Ok(body) => no_store(Json(body).into_response()),
+        Err(e) => token_error(e),
+    }
+}
