@@ -108,6 +108,18 @@ pub enum AdminCommand {
     CreateApp(CreateAppArgs),
     /// Add a sandbox Medicare login for a beneficiary; prints JSON.
     AddLogin(AddLoginArgs),
+    /// Suspend an application (kill switch): its tokens stop working at once; prints JSON.
+    SuspendApp(AppSwitchArgs),
+    /// Re-activate a suspended application; prints JSON.
+    ActivateApp(AppSwitchArgs),
+}
+
+/// `admin suspend-app` / `admin activate-app`
+#[derive(Debug, Args)]
+pub struct AppSwitchArgs {
+    /// The application's client id.
+    #[arg(long, value_name = "ID")]
+    pub client_id: String,
 }
 
 /// `admin create-developer`
@@ -159,6 +171,18 @@ pub struct CreateAppArgs {
     /// sandbox (default) or production.
     #[arg(long, value_name = "ENV", default_value = "sandbox")]
     pub environment: String,
+    /// Logo shown on the consent page (https URL).
+    #[arg(long, value_name = "URL")]
+    pub logo_uri: Option<String>,
+    /// The app's website (https URL).
+    #[arg(long, value_name = "URL")]
+    pub website_uri: Option<String>,
+    /// The app's privacy policy (https URL), linked from the consent page.
+    #[arg(long, value_name = "URL")]
+    pub policy_uri: Option<String>,
+    /// The app's terms of service (https URL), linked from the consent page.
+    #[arg(long, value_name = "URL")]
+    pub tos_uri: Option<String>,
 }
 
 /// `admin add-login`

@@ -22,6 +22,68 @@ pub struct Config {
     pub log: LogConfig,
     /// The synthetic sandbox generated on first start.
     pub sandbox: SandboxConfig,
+    /// The authorization server.
+    pub oauth: OAuthConfig,
+    /// How enrollees log in.
+    pub login: LoginConfig,
+}
+
+/// `[oauth]`
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OAuthConfig {
+    /// PKCS#8 PEM files of the RS256 keys that sign ID tokens; the first signs, all are
+    /// published in the JWKS (rotation: put the new key first, keep the old one listed
+    /// until its tokens have expired). A key's `kid` is its file name without extension.
+    /// Empty: an ephemeral key is generated at start (fine for one sandbox process).
+    pub signing_key_files: Vec<String>,
+}
+
+/// `[login]`
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LoginConfig {
+    /// `sandbox` (the built-in form over synthetic users and `admin add-login`) or `oidc`
+    /// (an upstream OpenID Connect provider).
+    pub provider: String,
+    /// `oidc`: the provider's issuer URL.
+    pub issuer: String,
+    /// `oidc`: our client id at the provider.
+    pub client_id: String,
+    /// `oidc`: our client secret there; prefer `BLUEBUTTON__LOGIN__CLIENT_SECRET`.
+    /// Never printed.
+    pub client_secret: String,
+    /// `oidc`: our callback as registered there, e.g.
+    /// `https://api.example.org/mymedicare/oidc-callback`.
+    pub redirect_uri: String,
+    /// `oidc`: the claim (ID token or userinfo) that carries the enrollee's MBI.
+    pub mbi_claim: String,
+}
+
+impl Default for LoginConfig {
+    fn default() -> Self {
+        Self {
+            provider: "sandbox".into(),
+            issuer: String::new(),
+            client_id: String::new(),
+            client_secret: String::new(),
+            redirect_uri: String::new(),
+            mbi_claim: "mbi".into(),
+        }
+    }
+}
+
+impl std::fmt::Debug for LoginConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginConfig")
+            .field("provider", &self.provider)
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"***")
+            .field("redirect_uri", &self.redirect_uri)
+            .field("mbi_claim", &self.mbi_claim)
+            .finish()
+    }
 }
 
 /// `[sandbox]`

@@ -43,3 +43,72 @@ pub fn services(store: Store) -> Services {
         entropy: Arc::new(OsEntropy),
     })
 }
+
+/// Adds the configured ID token keys and, with `[login] provider = "oidc"`, the upstream
+/// provider (discovered now: a provider that cannot be reached stops the start, with the
+/// reason, rather than failing every enrollee later).
+pub async fn with_oauth(config: &Config, services: Services) -> Result<Services, CliError> {
+    use bb_domain::oauth::SigningKeys;
+    use bb_domain::oauth::upstream::{UpstreamConfig, UpstreamOidc};
+    let mut pems = Vec::new();
+    for file in &config.oauth.signing_key_files {
+        let path = std::path::Path::new(file);
+        let kid = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default()
+            .to_owned();
+        let pem = std::fs::read_to_string(path).map_err(|e| {
+            CliError::Failed(format!(
+                "[oauth] signing_key_files: cannot read {file}: {e}"
+            ))
+        })?;
+        pems.push((kid, pem));
+    }
+    let keys = if pems.is_empty() {
+        None
+    } else {
+        Some(Arc::new(
+            SigningKeys::from_config(&pems, &OsEntropy)
+                .map_err(|e| CliError::Failed(format!("[oauth] signing_key_files: {e}")))?,
+        ))
+    };
+    let login = &config.login;
+    let upstream = match login.provider.as_str() {
+        "sandbox" => None,
+        "oidc" => {
+            for (name, value) in [
+                ("issuer", &login.issuer),
+                ("client_id", &login.client_id),
+                ("client_secret", &login.client_secret),
+                ("redirect_uri", &login.redirect_uri),
+            ] {
+                if value.is_empty() {
+                    return Err(CliError::Failed(format!(
+                        "[login] provider = \"oidc\" needs {name}"
+                    )));
+                }
+            }
+            let mut upstream = UpstreamConfig::new(
+                login.issuer.clone(),
+                login.client_id.clone(),
+                secrecy::SecretString::from(login.client_secret.clone()),
+                login.redirect_uri.clone(),
+            );
+            if !login.mbi_claim.is_empty() {
+                upstream.mbi_claim = login.mbi_claim.clone();
+            }
+            let discovered = UpstreamOidc::discover(upstream).await.map_err(|e| {
+                CliError::Failed(format!("[login] upstream provider {}: {e}", login.issuer))
+            })?;
+            tracing::info!(issuer = %login.issuer, "enrollees log in through the upstream OpenID Connect provider");
+            Some(Arc::new(discovered))
+        }
+        other => {
+            return Err(CliError::Failed(format!(
+                "[login] provider must be sandbox or oidc, not {other:?}"
+            )));
+        }
+    };
+    Ok(services.with_oauth(keys, upstream))
+}

@@ -235,6 +235,55 @@ pub struct AppRegistration {
     pub require_demographics: bool,
     /// Environment.
     pub environment: Environment,
+    /// Links shown on the consent page (each optional).
+    pub links: ConsentLinks,
+}
+
+/// The links an app shows enrollees on the consent page: logo, website, privacy policy,
+/// terms. Each must be an absolute `https` URL (`http` only for loopback hosts).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ConsentLinks {
+    /// Logo image.
+    pub logo_uri: Option<String>,
+    /// Home page.
+    pub website_uri: Option<String>,
+    /// Privacy policy.
+    pub policy_uri: Option<String>,
+    /// Terms of service.
+    pub tos_uri: Option<String>,
+}
+
+impl ConsentLinks {
+    fn checked(&self) -> Result<bb_store::AppLinks, DomainError> {
+        let check =
+            |field: &'static str, value: &Option<String>| -> Result<Option<String>, DomainError> {
+                let Some(raw) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) else {
+                    return Ok(None);
+                };
+                let bad = || {
+                    DomainError::invalid(
+                        field,
+                        "must be an absolute https URL of at most 2048 characters",
+                    )
+                };
+                if raw.len() > 2048 {
+                    return Err(bad());
+                }
+                let url = url::Url::parse(raw).map_err(|_| bad())?;
+                let loopback = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+                match url.scheme() {
+                    "https" => Ok(Some(raw.to_owned())),
+                    "http" if loopback => Ok(Some(raw.to_owned())),
+                    _ => Err(bad()),
+                }
+            };
+        Ok(bb_store::AppLinks {
+            logo_uri: check("logo_uri", &self.logo_uri)?,
+            website_uri: check("website_uri", &self.website_uri)?,
+            policy_uri: check("policy_uri", &self.policy_uri)?,
+            tos_uri: check("tos_uri", &self.tos_uri)?,
+        })
+    }
 }
 
 /// Credentials of a new application: the only moment the secret exists in clear.
@@ -289,6 +338,7 @@ impl Apps {
                 format!("'{}' is listed twice", dup.as_str()),
             ));
         }
+        let links = registration.links.checked()?;
         let store_err = |e| DomainError::from_store(e, || operation_id(deps), APP_CONFLICTS);
         let owner = deps
             .store
@@ -327,7 +377,7 @@ impl Apps {
             require_demographic_scopes: registration.require_demographics,
             active: true,
             redirect_uris: uris.iter().map(|u| u.as_str().to_owned()).collect(),
-            links: bb_store::AppLinks::default(),
+            links,
             created_at: deps.clock.now(),
         };
         deps.store
@@ -339,6 +389,25 @@ impl Apps {
             client_id,
             client_secret,
         })
+    }
+
+    /// Switches an application on or off (the kill switch): its tokens stop working at
+    /// once, its token and authorize calls are refused.
+    pub async fn set_active(&self, client_id: &str, active: bool) -> Result<(), DomainError> {
+        let deps = &self.deps;
+        let client_id = ClientId::parse(client_id)?;
+        let found = deps
+            .store
+            .set_application_active(client_id.as_str(), active, deps.clock.now())
+            .await
+            .map_err(|e| DomainError::from_store(e, || operation_id(deps), &[]))?;
+        if !found {
+            return Err(DomainError::NotFound {
+                what: "application",
+            });
+        }
+        tracing::warn!(client_id = %client_id.as_str(), active, "application switched");
+        Ok(())
     }
 
     /// Checks client credentials; `false` for an unknown client, a wrong secret or an

@@ -100,6 +100,7 @@ impl TestApp {
                 data_access_type,
                 require_demographics: demographics,
                 environment: Environment::Sandbox,
+                links: Default::default(),
             })
             .await
             .unwrap();
@@ -255,6 +256,129 @@ impl TestApp {
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
+    /// Follows an authorization through the sandbox login only; returns the consent
+    /// page's absolute URL and its HTML.
+    pub async fn login_through(
+        &self,
+        browser: &reqwest::Client,
+        authorize_url: &str,
+        user: &str,
+        password: &str,
+    ) -> (String, String) {
+        let r = browser.get(authorize_url).send().await.unwrap();
+        assert_eq!(r.status(), 302, "authorize");
+        let login_url = self.absolute(&location(&r));
+        let page = browser.get(&login_url).send().await.unwrap();
+        assert_eq!(page.status(), 200, "login page");
+        let html = page.text().await.unwrap();
+        let r = browser
+            .post(self.url("/mymedicare/login"))
+            .form(&[
+                ("username", user),
+                ("password", password),
+                ("flow", &hidden(&html, "flow")),
+                ("csrf_token", &hidden(&html, "csrf_token")),
+                ("lang", &hidden(&html, "lang")),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_redirection(), "login: {}", r.status());
+        let consent_url = self.absolute(&location(&r));
+        let page = browser.get(&consent_url).send().await.unwrap();
+        assert_eq!(page.status(), 200, "consent page");
+        (consent_url, page.text().await.unwrap())
+    }
+
+    /// `POST path` with form fields (no `Authorization`): status and JSON (`Null` for an
+    /// empty or non-JSON body).
+    pub async fn form_post(&self, path: &str, fields: &[(&str, &str)]) -> (u16, Value) {
+        let r = self
+            .client
+            .post(self.url(path))
+            .form(fields)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// A refresh with the body credentials, optionally asking for `scope`.
+    pub async fn refresh(
+        &self,
+        client: &Client,
+        refresh_token: &str,
+        scope: Option<&str>,
+    ) -> (u16, Value) {
+        let mut fields = vec![
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+            ("client_id", client.client_id.as_str()),
+            ("client_secret", client.client_secret.as_str()),
+        ];
+        if let Some(scope) = scope {
+            fields.push(("scope", scope));
+        }
+        self.token_request(&fields).await
+    }
+
+    /// `POST /v2/o/revoke_token/` (RFC 7009) with the body credentials: the status.
+    pub async fn revoke_token(&self, client: &Client, token: &str) -> u16 {
+        self.client_post(client, "/v2/o/revoke_token/", token)
+            .await
+            .0
+    }
+
+    /// `POST /v2/o/revoke/` (BB2: ends the grant) with the body credentials: the status.
+    pub async fn revoke_grant(&self, client: &Client, token: &str) -> u16 {
+        self.client_post(client, "/v2/o/revoke/", token).await.0
+    }
+
+    /// `POST /v2/o/introspect/` (RFC 7662) with the body credentials.
+    pub async fn introspect(&self, client: &Client, token: &str) -> (u16, Value) {
+        self.client_post(client, "/v2/o/introspect/", token).await
+    }
+
+    async fn client_post(&self, client: &Client, path: &str, token: &str) -> (u16, Value) {
+        self.form_post(
+            path,
+            &[
+                ("token", token),
+                ("client_id", &client.client_id),
+                ("client_secret", &client.client_secret),
+            ],
+        )
+        .await
+    }
+
+    /// Signs `BBUser<n>` in on the connected-apps pages (no flow) in `browser`; returns
+    /// the sign-in POST's answer (303 to the page on success).
+    pub async fn enrollee_sign_in(
+        &self,
+        browser: &reqwest::Client,
+        user_index: u32,
+    ) -> reqwest::Response {
+        let page = browser
+            .get(self.url("/mymedicare/login"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), 200, "sign-in page");
+        let html = page.text().await.unwrap();
+        let (user, password) = sandbox_user(user_index);
+        browser
+            .post(self.url("/mymedicare/login"))
+            .form(&[
+                ("username", user.as_str()),
+                ("password", password.as_str()),
+                ("csrf_token", &hidden(&html, "csrf_token")),
+            ])
+            .send()
+            .await
+            .unwrap()
+    }
+
     fn absolute(&self, location: &str) -> String {
         if location.starts_with('/') {
             self.url(location)
@@ -322,4 +446,24 @@ pub fn form_action(html: &str) -> String {
         .replace("&amp;", "&")
         .replace("&#x2f;", "/")
         .replace("&#47;", "/")
+}
+
+/// The `Authorization: Basic` value of a client (RFC 6749 §2.3.1: id and secret
+/// form-encoded, then base64).
+pub fn basic_auth(client: &Client) -> String {
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!(
+            "{}:{}",
+            encode(&client.client_id),
+            encode(&client.client_secret)
+        ))
+    )
+}
+
+/// The decoded header of a JWT.
+pub fn jwt_header(token: &str) -> Value {
+    let header = token.split('.').next().expect("a JWT");
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).expect("base64url header"))
+        .expect("a JSON header")
 }

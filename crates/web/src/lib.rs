@@ -9,8 +9,8 @@ pub mod errors;
 mod fhir;
 mod health;
 mod middleware;
-pub mod pages;
 pub mod oauth;
+pub mod pages;
 pub use middleware::RequestId;
 mod serve;
 mod state;
@@ -24,6 +24,19 @@ use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::timeout::TimeoutLayer;
 
+/// The site icon (browsers ask for it on every first page; a 404 shows as a console
+/// error): a small SVG, cached for a day.
+async fn favicon() -> impl axum::response::IntoResponse {
+    const ICON: &str = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 16 16\"><rect width=\"16\" height=\"16\" rx=\"3\" fill=\"#0b4778\"/><path d=\"M4 4h5a2 2 0 0 1 0 4H4zm0 4h6a2 2 0 0 1 0 4H4z\" fill=\"#fff\"/></svg>";
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "image/svg+xml"),
+            (axum::http::header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        ICON,
+    )
+}
+
 /// Builds the application: routes plus the middleware stack.
 pub fn router(state: AppState) -> Router {
     let config = state.config.clone();
@@ -31,6 +44,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/health", get(health::all))
         .route("/health/db", get(health::database))
+        .route("/favicon.ico", get(favicon))
         .merge(fhir::routes())
         .merge(oauth::routes())
         .merge(pages::static_routes())

@@ -8,7 +8,7 @@ use crate::commands::print_json;
 use crate::config::Config;
 use crate::error::CliError;
 use crate::open;
-use bb_domain::apps::{AppRegistration, DataAccessType, Environment};
+use bb_domain::apps::{AppRegistration, ConsentLinks, DataAccessType, Environment};
 use bb_proto::AppCredentials;
 use std::io::BufRead;
 
@@ -26,7 +26,9 @@ pub async fn run(config: &Config, command: AdminCommand) -> Result<(), CliError>
         AdminCommand::CreateDeveloper(_)
         | AdminCommand::CreateStaff(_)
         | AdminCommand::AddLogin(_) => Some(read_password()?),
-        AdminCommand::CreateApp(_) => None,
+        AdminCommand::CreateApp(_) | AdminCommand::SuspendApp(_) | AdminCommand::ActivateApp(_) => {
+            None
+        }
     };
     let url = open::database_url(config)?;
     let (store, _) = open::store(config, &url).await?;
@@ -55,6 +57,12 @@ pub async fn run(config: &Config, command: AdminCommand) -> Result<(), CliError>
                 data_access_type,
                 require_demographics: !a.no_demographics,
                 environment,
+                links: ConsentLinks {
+                    logo_uri: a.logo_uri,
+                    website_uri: a.website_uri,
+                    policy_uri: a.policy_uri,
+                    tos_uri: a.tos_uri,
+                },
             };
             services
                 .apps
@@ -74,9 +82,20 @@ pub async fn run(config: &Config, command: AdminCommand) -> Result<(), CliError>
             .await
             .map_err(CliError::from)
             .and_then(|created| print_json(&created)),
+        AdminCommand::SuspendApp(a) => switch(&services, &a.client_id, false).await,
+        AdminCommand::ActivateApp(a) => switch(&services, &a.client_id, true).await,
     };
     store.close().await;
     result
+}
+
+async fn switch(
+    services: &bb_domain::Services,
+    client_id: &str,
+    active: bool,
+) -> Result<(), CliError> {
+    services.apps.set_active(client_id, active).await?;
+    print_json(&serde_json::json!({ "client_id": client_id, "active": active }))
 }
 
 /// The first line of standard input, without its line ending.

@@ -22,6 +22,7 @@ pub async fn run(config: &Config) -> Result<(), CliError> {
         .map_err(|e| CliError::Failed(format!("cannot read the bound address: {e}")))?;
     let (store, report) = open::store(config, &url).await?;
     let services = open::services(store.clone());
+    let services = open::with_oauth(config, services).await?;
     ensure_sandbox(config, &services).await?;
     let state = AppState {
         services,

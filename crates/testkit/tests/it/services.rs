@@ -12,6 +12,7 @@ fn registration(name: &str) -> AppRegistration {
         data_access_type: DataAccessType::ThirteenMonth,
         require_demographics: true,
         environment: Environment::Sandbox,
+        links: Default::default(),
     }
 }
 

@@ -211,10 +211,11 @@ async fn render(
             what: e.detail,
         })
         .collect();
+    let revoke_action = format!("/mymedicare/connected-apps/revoke?lang={}", lang.code());
     csp(pages::connected_apps(&ConnectedAppsView {
         lang,
         csrf_token: &who.csrf_token,
-        revoke_action: "/mymedicare/connected-apps/revoke",
+        revoke_action: &revoke_action,
         logout_action: "/mymedicare/logout",
         apps,
         reads,

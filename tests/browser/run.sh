@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Browser journey: J2 (an app sends the enrollee to /v2/o/authorize → sandbox login →
+# consent → back to the app with a code → tokens → claims), in English and Spanish, with a
+# denial, then J3 (the connected-apps page: list, "who read my data", revoke), in headless
+# Debian Chromium driven by playwright-core (npm, exact pin). No browser is ever downloaded.
+#
+#   tests/browser/run.sh BLUEBUTTON_BINARY
+#
+# Installs what it needs when missing: Debian's `chromium` (apt-get, only when running as
+# root) and tests/browser/node_modules (npm ci). Starts the server on a free loopback port
+# (never 8000, which tests/sdk needs) on a temporary SQLite store (20 sandbox enrollees,
+# seed 3), creates a developer and the app "E2E Health App" with `bluebutton admin`, and
+# runs journey.mjs, which plays the client app itself on a second free port. Exits non-zero
+# when a step fails; screenshots of the failing page, the server log and the journey's
+# output stay in the temporary directory it names then.
+# Set BB_BROWSER_SCREENSHOTS=always to keep a screenshot of every page visited.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+CHROMIUM=/usr/bin/chromium
+ENROLLEES=20
+SEED=3
+say() { printf '==> browser: %s\n' "$*"; }
+die() { printf 'tests/browser/run.sh: %s\n' "$*" >&2; exit 1; }
+
+[ $# -eq 1 ] || die "usage: tests/browser/run.sh BLUEBUTTON_BINARY"
+BIN="$1"
+case "$BIN" in */*) BIN="$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")" ;; *) BIN="$(command -v "$BIN" || true)" ;; esac
+[ -n "$BIN" ] && [ -x "$BIN" ] || die "not an executable: $1 (build it first: cargo build -p bb-cli)"
+command -v node >/dev/null && command -v npm >/dev/null || die "node and npm not found"
+command -v curl >/dev/null || die "curl not found"
+
+# Loopback only; keep any configured proxy out of it (Chromium and curl read these).
+export NO_PROXY="localhost,127.0.0.1,::1${NO_PROXY:+,$NO_PROXY}"
+export no_proxy="$NO_PROXY"
+
+# --- dependencies (Debian's package and npm only) --------------------------------------------
+if [ ! -x "$CHROMIUM" ]; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+    say "installing Debian's chromium (apt-get)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y --no-install-recommends chromium >/dev/null 2>&1 || {
+      apt-get update -qq >/dev/null
+      apt-get install -y --no-install-recommends chromium >/dev/null
+    }
+  fi
+  [ -x "$CHROMIUM" ] || die "$CHROMIUM not found: install Debian's package \`chromium\` (as root: apt-get install -y --no-install-recommends chromium)"
+fi
+pinned="$(node -p 'require(process.argv[1]).dependencies["playwright-core"]' "$HERE/package.json")"
+installed="$(node -p 'try { require(process.argv[1]).version } catch { "" }' "$HERE/node_modules/playwright-core/package.json" 2>/dev/null || true)"
+if [ "$installed" != "$pinned" ]; then
+  say "installing tests/browser/node_modules (npm ci, playwright-core $pinned)"
+  (cd "$HERE" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)
+fi
+
+# --- ports: two free loopback ports from the OS, never 8000 -----------------------------------
+free_port() {
+  node -e '
+    const net = require("net");
+    const s = net.createServer();
+    s.listen(0, "127.0.0.1", () => { const p = s.address().port; s.close(() => console.log(p)); });'
+}
+PORT="$(free_port)"
+while [ "$PORT" = 8000 ]; do PORT="$(free_port)"; done
+APP_PORT="$(free_port)"
+while [ "$APP_PORT" = 8000 ] || [ "$APP_PORT" = "$PORT" ]; do APP_PORT="$(free_port)"; done
+BASE="http://127.0.0.1:$PORT"
+CALLBACK="http://127.0.0.1:$APP_PORT/callback"
+
+# --- server ----------------------------------------------------------------------------------
+TMP="$(mktemp -d "${TMPDIR:-/tmp}/bb-browser.XXXXXX")"
+DB="sqlite://$TMP/bb.db"
+SERVER_PID=""
+RESULT=1
+cleanup() {
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill -TERM "$SERVER_PID" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  if [ "$RESULT" -ne 0 ]; then
+    if [ -f "$TMP/server.log" ]; then
+      printf '\n==> browser: server log (last 40 lines of %s)\n' "$TMP/server.log" >&2
+      tail -n 40 "$TMP/server.log" >&2 || true
+    fi
+    printf '==> browser: kept %s for inspection (screenshots: %s/*.png)\n' "$TMP" "$TMP" >&2
+  elif [ "${BB_BROWSER_SCREENSHOTS:-}" = always ]; then
+    say "screenshots kept in $TMP"
+  else
+    rm -rf "$TMP"
+  fi
+}
+trap cleanup EXIT
+
+say "starting $BIN serve on $BASE ($DB, $ENROLLEES sandbox enrollees, seed $SEED)"
+"$BIN" serve --bind "127.0.0.1:$PORT" --database-url "$DB" --sandbox-enrollees "$ENROLLEES" --seed "$SEED" \
+  >"$TMP/server.log" 2>&1 </dev/null &
+SERVER_PID=$!
+
+health() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$BASE/health" 2>/dev/null || true; }
+started=$(date +%s)
+while :; do
+  code="$(health)"
+  [ "$code" = 200 ] && break
+  kill -0 "$SERVER_PID" 2>/dev/null || die "the server exited before it was healthy (see the log below)"
+  waited=$(( $(date +%s) - started ))
+  [ "$waited" -lt 180 ] || die "GET /health did not answer 200 within 180 s (last: ${code:-none})"
+  if [ "$waited" -gt 0 ] && [ $(( waited % 15 )) -eq 0 ]; then say "waiting for /health (${waited} s)"; fi
+  sleep 1
+done
+say "server healthy after $(( $(date +%s) - started )) s"
+
+# --- a developer and the app -----------------------------------------------------------------
+printf '%s\n' 'E2e-browser-passw0rd!' | "$BIN" admin create-developer --email e2e@example.org \
+  --organization "E2E Org" --password-stdin --database-url "$DB" >"$TMP/developer.json" 2>>"$TMP/admin.log" \
+  || { cat "$TMP/admin.log" >&2; die "admin create-developer failed"; }
+"$BIN" admin create-app --owner e2e@example.org --name "E2E Health App" --redirect-uri "$CALLBACK" \
+  --database-url "$DB" >"$TMP/app.json" 2>>"$TMP/admin.log" \
+  || { cat "$TMP/admin.log" >&2; die "admin create-app failed"; }
+read -r CLIENT_ID CLIENT_SECRET < <(node -e '
+  const a = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  console.log(a.client_id || "", a.client_secret || "");' "$TMP/app.json") || true
+[ -n "${CLIENT_ID:-}" ] && [ -n "${CLIENT_SECRET:-}" ] || die "admin create-app: no client_id/client_secret in $TMP/app.json"
+say "created developer e2e@example.org and app \"E2E Health App\" (redirect URI $CALLBACK)"
+
+# --- the journey -----------------------------------------------------------------------------
+say "journey J2 → J3 in $("$CHROMIUM" --version 2>/dev/null | head -n 1) with playwright-core $pinned"
+rc=0
+env BB_BASE="$BASE" BB_APP_PORT="$APP_PORT" BB_CLIENT_ID="$CLIENT_ID" BB_CLIENT_SECRET="$CLIENT_SECRET" \
+  BB_CHROMIUM="$CHROMIUM" BB_ARTIFACTS="$TMP" \
+  timeout 600 node "$HERE/journey.mjs" 2>&1 | tee "$TMP/journey.out" || rc=$?
+[ "$rc" -eq 0 ] && RESULT=0
+exit "$RESULT"
