@@ -9,10 +9,10 @@
 //   PORT           port on 127.0.0.1 (default 9410); the issuer is http://127.0.0.1:PORT
 //   CLIENT_ID      the one registered client (required)
 //   CLIENT_SECRET  its secret, client_secret_basic (required)
-//   REDIRECT_URI   its one redirect URI (required)
+//   REDIRECT_URI   its redirect URIs, space-separated (required)
 //   MBI            the MBI of account `enrollee1` (default 1S00E00AA00)
 //
-// Accounts: `enrollee1` carries the `mbi` claim; every other login name is an account of
+// Accounts: `enrollee1` carries the `mbi` claim, `mbi-<MBI>` that MBI; every other login name is an account of
 // that name without one. The claim is released under the scope `mbi`: in the userinfo
 // response, and in the ID token too when the authorization request asks for it with the
 // `claims` parameter ({"id_token":{"mbi":null}}).
@@ -51,7 +51,9 @@ const ACCOUNTS = {
 };
 
 function account(id) {
-  const known = ACCOUNTS[id] ?? { given_name: id, family_name: 'Test' };
+  // `mbi-<MBI>` logs in an enrollee with that MBI (for journeys over generated data).
+  const byMbi = id.startsWith('mbi-') ? { given_name: 'Medicare', family_name: 'Enrollee', mbi: id.slice(4) } : null;
+  const known = ACCOUNTS[id] ?? byMbi ?? { given_name: id, family_name: 'Test' };
   return {
     accountId: id,
     // oidc-provider keeps only the claims that the granted scopes and claims allow.
@@ -82,7 +84,8 @@ const provider = new Provider(ISSUER, {
     {
       client_id: CLIENT_ID,
       client_secret: CLIENT_SECRET,
-      redirect_uris: [REDIRECT_URI],
+      // Space-separated: one provider serves the client test and the server journey.
+      redirect_uris: REDIRECT_URI.split(' ').filter(Boolean),
       grant_types: ['authorization_code'],
       response_types: ['code'],
       token_endpoint_auth_method: 'client_secret_basic',

@@ -47,8 +47,21 @@ pub async fn spawn_app() -> TestApp {
 ///
 /// # Panics
 /// When the store or the listener cannot be set up: the test cannot run then.
-#[allow(clippy::panic)]
 pub async fn spawn_app_with(config: WebConfig) -> TestApp {
+    spawn_app_custom("127.0.0.1:0", config, |services| services).await
+}
+
+/// Starts a server on `bind` (e.g. a fixed port an external party redirects to), with
+/// the services changed by `configure` (e.g. an upstream login provider).
+///
+/// # Panics
+/// When the store or the listener cannot be set up: the test cannot run then.
+#[allow(clippy::panic)]
+pub async fn spawn_app_custom(
+    bind: &str,
+    config: WebConfig,
+    configure: impl FnOnce(Services) -> Services,
+) -> TestApp {
     let store = Store::connect(&DatabaseUrl::SqliteMemory, &StoreOptions::default())
         .await
         .unwrap_or_else(|e| panic!("test store: {e}"));
@@ -57,16 +70,16 @@ pub async fn spawn_app_with(config: WebConfig) -> TestApp {
         .await
         .unwrap_or_else(|e| panic!("test migrations: {e}"));
     let clock = Arc::new(FakeClock::new(start_time()));
-    let services = Services::new(Deps {
+    let services = configure(Services::new(Deps {
         store: store.clone(),
         clock: clock.clone(),
         entropy: Arc::new(SeededEntropy::new(42)),
-    });
+    }));
     let app = bb_web::router(AppState {
         services: services.clone(),
         config,
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+    let listener = tokio::net::TcpListener::bind(bind)
         .await
         .unwrap_or_else(|e| panic!("bind: {e}"));
     let addr = listener

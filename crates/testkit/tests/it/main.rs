@@ -9,3 +9,4 @@ mod health;
 mod middleware;
 mod oauth;
 mod services;
+mod upstream_login;
