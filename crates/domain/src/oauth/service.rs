@@ -471,13 +471,25 @@ impl OAuth {
                 "state is required and must be at least 16 characters".into(),
             ));
         }
-        if p.response_type.as_deref() != Some("code") {
-            return Err(AuthorizeError::Redirect(error_redirect(
-                &redirect_uri,
-                "unsupported_response_type",
-                "response_type must be code",
-                &state,
-            )));
+        match p.response_type.as_deref().filter(|t| !t.is_empty()) {
+            Some("code") => {}
+            // RFC 6749 §4.1.2.1: a missing required parameter is `invalid_request`.
+            None => {
+                return Err(AuthorizeError::Redirect(error_redirect(
+                    &redirect_uri,
+                    "invalid_request",
+                    "response_type is required",
+                    &state,
+                )));
+            }
+            Some(_) => {
+                return Err(AuthorizeError::Redirect(error_redirect(
+                    &redirect_uri,
+                    "unsupported_response_type",
+                    "response_type must be code",
+                    &state,
+                )));
+            }
         }
         let challenge = pkce::parse_challenge(
             p.code_challenge.as_deref(),
@@ -889,6 +901,15 @@ impl OAuth {
             .as_deref()
             .filter(|c| !c.is_empty())
             .ok_or_else(|| TokenError::new(400, "invalid_request", "code is required"))?;
+        // RFC 7636 §4.5 makes the verifier required: its absence is a malformed request
+        // (RFC 6749 §5.2 `invalid_request`, as oauthlib answers) and spends nothing.
+        if p.code_verifier.as_deref().is_none_or(str::is_empty) {
+            return Err(TokenError::new(
+                400,
+                "invalid_request",
+                "code_verifier is required (PKCE)",
+            ));
+        }
         let now = self.now_ms();
         let row = match self
             .deps
@@ -944,7 +965,7 @@ impl OAuth {
             .is_some_and(|v| pkce::verify(v, &row.code_challenge));
         if !verifier_ok {
             return Err(TokenError::invalid_grant(
-                "code_verifier is missing or does not match the code_challenge.",
+                "code_verifier does not match the code_challenge.",
             ));
         }
         let grant = self
@@ -954,6 +975,14 @@ impl OAuth {
             .await
             .map_err(|e| self.store_error(e))?
             .ok_or_else(|| TokenError::invalid_grant("The enrollee's authorization has ended."))?;
+        // A consent stores its grant and its code with the same time, so a code issued
+        // before the grant's consent belongs to a grant since replaced (a later consent,
+        // perhaps withholding demographics): one token set per enrollee and app.
+        if row.expires_at - self.settings.code_secs * 1000 < grant.created_at {
+            return Err(TokenError::invalid_grant(
+                "The authorization code was replaced by a later authorization.",
+            ));
+        }
         let scopes = Scopes::from_stored(&row.scopes);
         let mut response = self
             .issue(app, row.bene_id, &scopes, grant.expires_at, None)

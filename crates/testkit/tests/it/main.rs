@@ -8,5 +8,7 @@ mod fhir;
 mod health;
 mod middleware;
 mod oauth;
+mod oauth_more;
+mod oauth_negative;
 mod services;
 mod upstream_login;

@@ -81,7 +81,7 @@ pub fn openid_configuration(origin: &str) -> Value {
         "userinfo_endpoint": e.userinfo,
         "jwks_uri": e.jwks,
         "grant_types_supported": ["authorization_code", "refresh_token"],
-        "response_types_supported": ["code", "token"],
+        "response_types_supported": ["code"],
         "code_challenge_methods_supported": CODE_CHALLENGE_METHODS_SUPPORTED,
         "scopes_supported": SCOPES_SUPPORTED,
         "subject_types_supported": ["public"],
@@ -102,7 +102,7 @@ pub fn smart_configuration(origin: &str) -> Value {
         "revocation_endpoint": e.revocation,
         "token_endpoint": e.token,
         "grant_types_supported": ["authorization_code"],
-        "response_types_supported": ["code", "token"],
+        "response_types_supported": ["code"],
         "scopes_supported": SCOPES_SUPPORTED,
         "code_challenge_methods_supported": CODE_CHALLENGE_METHODS_SUPPORTED,
         "capabilities": CAPABILITIES,
@@ -174,7 +174,7 @@ mod tests {
             strings(&doc["grant_types_supported"]),
             ["authorization_code", "refresh_token"]
         );
-        assert_eq!(strings(&doc["response_types_supported"]), ["code", "token"]);
+        assert_eq!(strings(&doc["response_types_supported"]), ["code"]);
         assert_eq!(strings(&doc["subject_types_supported"]), ["public"]);
         assert_eq!(
             strings(&doc["id_token_signing_alg_values_supported"]),
@@ -212,7 +212,7 @@ mod tests {
             strings(&doc["grant_types_supported"]),
             ["authorization_code"]
         );
-        assert_eq!(strings(&doc["response_types_supported"]), ["code", "token"]);
+        assert_eq!(strings(&doc["response_types_supported"]), ["code"]);
         assert_eq!(
             strings(&doc["capabilities"]),
             [

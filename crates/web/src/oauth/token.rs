@@ -82,15 +82,21 @@ async fn form(
     request: Request,
 ) -> Result<(HeaderMap, Vec<(String, String)>), Response> {
     let headers = request.headers().clone();
-    let mut pairs: Vec<(String, String)> = request
-        .uri()
-        .query()
-        .map(|q| {
-            url::form_urlencoded::parse(q.as_bytes())
-                .into_owned()
-                .collect()
-        })
-        .unwrap_or_default();
+    // Parameters travel in the body (RFC 6749 §3.2, §2.3.1: a client secret never in a
+    // URL); only introspection's GET form reads the query string.
+    let mut pairs: Vec<(String, String)> = if request.method() == axum::http::Method::GET {
+        request
+            .uri()
+            .query()
+            .map(|q| {
+                url::form_urlencoded::parse(q.as_bytes())
+                    .into_owned()
+                    .collect()
+            })
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     let media = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
