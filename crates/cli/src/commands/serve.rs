@@ -24,6 +24,7 @@ pub async fn run(config: &Config) -> Result<(), CliError> {
     let services = open::services(store.clone());
     let services = open::with_oauth(config, services).await?;
     ensure_sandbox(config, &services).await?;
+    let audit = services.audit.clone();
     let state = AppState {
         services,
         config: WebConfig {
@@ -60,6 +61,8 @@ pub async fn run(config: &Config) -> Result<(), CliError> {
             }
         }
     };
+    // Audit records still queued in memory are written before the store closes.
+    audit.flush().await;
     store.close().await;
     match outcome {
         Ok(Ok(())) => {

@@ -97,3 +97,46 @@ async fn journey_from_authorize_to_fhir_and_refresh() {
         (400, Value::from("invalid_grant"))
     );
 }
+
+#[tokio::test]
+async fn reads_reach_the_audit_trail_without_waiting_on_the_request() {
+    let app = sandbox().await;
+    let client = app
+        .register_client("Audited", DataAccessType::ResearchStudy, true, &[REDIRECT])
+        .await;
+    let tokens = app.tokens_for(&client, 2).await;
+    let access = tokens["access_token"].as_str().unwrap();
+    assert_eq!(app.bearer_get(access, "/v2/fhir/Coverage/").await.0, 200);
+    let bene: i64 = tokens["patient"].as_str().unwrap().parse().unwrap();
+    // The background writer, not a flush, puts the read in the store (it batches every
+    // 100 ms); give it a few rounds.
+    let mut reads = Vec::new();
+    for _ in 0..50 {
+        reads = app
+            .store
+            .audit_events_of(bene, 50)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.action == "read")
+            .collect();
+        if !reads.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(reads.len(), 1, "{reads:?}");
+    assert_eq!(reads[0].detail, "Coverage");
+    assert_eq!(reads[0].application_name.as_deref(), Some("Audited"));
+    let actions: Vec<String> = app
+        .store
+        .audit_events_of(bene, 50)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    for expected in ["login", "consent", "token"] {
+        assert!(actions.iter().any(|a| a == expected), "{actions:?}");
+    }
+}
