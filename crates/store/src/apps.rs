@@ -179,33 +179,24 @@ impl Store {
         &self,
         client_id: &str,
     ) -> Result<Option<ApplicationRow>, StoreError> {
-        let sql = format!("SELECT {APP_COLUMNS} FROM applications WHERE client_id = $1");
-        on_pool!(self, pool => {
-            let row: Option<AppColumns> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(client_id)
-                .fetch_optional(pool)
-                .await?;
-            match row {
-                None => Ok(None),
-                Some(row) => {
-                    let uris: Vec<String> = sqlx::query_scalar(
-                        "SELECT uri FROM application_redirect_uris WHERE application_id = $1 ORDER BY position",
-                    )
-                    .bind(&row.id)
-                    .fetch_all(pool)
-                    .await?;
-                    Ok(Some(row.with_uris(uris)))
-                }
-            }
-        })
+        self.application_where("client_id", client_id).await
     }
 
     /// The application with this primary key, with its redirect URIs.
     pub async fn application_by_id(&self, id: &str) -> Result<Option<ApplicationRow>, StoreError> {
-        let sql = format!("SELECT {APP_COLUMNS} FROM applications WHERE id = $1");
+        self.application_where("id", id).await
+    }
+
+    /// One application by a unique column (`id` or `client_id`: fixed names, never input).
+    async fn application_where(
+        &self,
+        column: &'static str,
+        value: &str,
+    ) -> Result<Option<ApplicationRow>, StoreError> {
+        let sql = format!("SELECT {APP_COLUMNS} FROM applications WHERE {column} = $1");
         on_pool!(self, pool => {
             let row: Option<AppColumns> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(id)
+                .bind(value)
                 .fetch_optional(pool)
                 .await?;
             match row {

@@ -188,87 +188,96 @@ fn credentials(
     })
 }
 
-async fn token(State(state): State<AppState>, request: Request) -> Response {
-    let (headers, pairs) = match form(&state, request).await {
-        Ok(f) => f,
-        Err(response) => return response,
-    };
-    let client = match credentials(&headers, &pairs) {
-        Ok(c) => c,
-        Err(response) => return response,
-    };
-    let params = TokenParams {
-        grant_type: param(&pairs, "grant_type"),
-        code: param(&pairs, "code"),
-        redirect_uri: param(&pairs, "redirect_uri"),
-        code_verifier: param(&pairs, "code_verifier"),
-        refresh_token: param(&pairs, "refresh_token"),
-        scope: param(&pairs, "scope"),
-        client,
-        issuer: super::origin(&headers),
-    };
-    match state.services.oauth.token(params).await {
-        Ok(body) => no_store(Json(body).into_response()),
+/// A client's authenticated-call input: headers, single-valued parameters, credentials.
+struct ClientCall {
+    headers: HeaderMap,
+    pairs: Vec<(String, String)>,
+    client: ClientCredentials,
+}
+
+impl ClientCall {
+    async fn read(state: &AppState, request: Request) -> Result<Self, Response> {
+        let (headers, pairs) = form(state, request).await?;
+        let client = credentials(&headers, &pairs)?;
+        Ok(Self {
+            headers,
+            pairs,
+            client,
+        })
+    }
+
+    fn token(&self) -> Option<String> {
+        param(&self.pairs, "token")
+    }
+}
+
+/// Answers a client call: `ok` renders success, errors are RFC 6749 JSON.
+fn answer<T>(result: Result<T, TokenError>, ok: impl FnOnce(T) -> Response) -> Response {
+    match result {
+        Ok(value) => no_store(ok(value)),
         Err(e) => token_error(e),
     }
 }
 
+async fn token(State(state): State<AppState>, request: Request) -> Response {
+    let call = match ClientCall::read(&state, request).await {
+        Ok(call) => call,
+        Err(response) => return response,
+    };
+    let pairs = &call.pairs;
+    let params = TokenParams {
+        grant_type: param(pairs, "grant_type"),
+        code: param(pairs, "code"),
+        redirect_uri: param(pairs, "redirect_uri"),
+        code_verifier: param(pairs, "code_verifier"),
+        refresh_token: param(pairs, "refresh_token"),
+        scope: param(pairs, "scope"),
+        issuer: super::origin(&call.headers),
+        client: call.client.clone(),
+    };
+    answer(state.services.oauth.token(params).await, |body| {
+        Json(body).into_response()
+    })
+}
+
 async fn revoke_token(State(state): State<AppState>, request: Request) -> Response {
-    let (headers, pairs) = match form(&state, request).await {
-        Ok(f) => f,
-        Err(response) => return response,
-    };
-    let client = match credentials(&headers, &pairs) {
-        Ok(c) => c,
-        Err(response) => return response,
-    };
-    match state
-        .services
-        .oauth
-        .revoke_token(&client, param(&pairs, "token").as_deref())
-        .await
-    {
-        Ok(()) => no_store(StatusCode::OK.into_response()),
-        Err(e) => token_error(e),
+    match ClientCall::read(&state, request).await {
+        Ok(call) => answer(
+            state
+                .services
+                .oauth
+                .revoke_token(&call.client, call.token().as_deref())
+                .await,
+            |()| StatusCode::OK.into_response(),
+        ),
+        Err(response) => response,
     }
 }
 
 async fn revoke(State(state): State<AppState>, request: Request) -> Response {
-    let (headers, pairs) = match form(&state, request).await {
-        Ok(f) => f,
-        Err(response) => return response,
-    };
-    let client = match credentials(&headers, &pairs) {
-        Ok(c) => c,
-        Err(response) => return response,
-    };
-    match state
-        .services
-        .oauth
-        .revoke_grant(&client, param(&pairs, "token").as_deref())
-        .await
-    {
-        Ok(()) => no_store(StatusCode::OK.into_response()),
-        Err(e) => token_error(e),
+    match ClientCall::read(&state, request).await {
+        Ok(call) => answer(
+            state
+                .services
+                .oauth
+                .revoke_grant(&call.client, call.token().as_deref())
+                .await,
+            |()| StatusCode::OK.into_response(),
+        ),
+        Err(response) => response,
     }
 }
 
 async fn introspect(State(state): State<AppState>, request: Request) -> Response {
-    let (headers, pairs) = match form(&state, request).await {
-        Ok(f) => f,
-        Err(response) => return response,
-    };
-    let client = match credentials(&headers, &pairs) {
-        Ok(c) => c,
-        Err(response) => return response,
-    };
-    match state
-        .services
-        .oauth
-        .introspect(&client, param(&pairs, "token").as_deref())
-        .await
-    {
-        Ok(body) => no_store(Json(body).into_response()),
-        Err(e) => token_error(e),
+    match ClientCall::read(&state, request).await {
+        Ok(call) => answer(
+            state
+                .services
+                .oauth
+                .introspect(&call.client, call.token().as_deref())
+                .await,
+            |body| Json(body).into_response(),
+        ),
+        Err(response) => response,
     }
 }
