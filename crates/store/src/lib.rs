@@ -32,11 +32,11 @@ pub use claims::{
 };
 pub use connect::StoreOptions;
 pub use error::StoreError;
-pub use schema::{MigrationReport, SchemaStatus};
 pub use oauth::{
     AuditEventRow, AuditEventView, AuthCodeRow, AuthFlowRow, BearerRow, CodeRedemption,
     EnrolleeSessionRow, GrantRow, GrantView, LoginFailureRow, RefreshTokenRow,
 };
+pub use schema::{MigrationReport, SchemaStatus};
 pub use tokens::AccessTokenRow;
 pub use url::{DatabaseUrl, DatabaseUrlError};
 
