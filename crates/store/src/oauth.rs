@@ -206,6 +206,9 @@ const FLOW_COLUMNS: &str = "id, application_id, redirect_uri, scopes, state, cod
      lang, browser_sha256, csrf_token, bene_id, upstream, created_at, expires_at, finished_at";
 const CODE_COLUMNS: &str = "code_sha256, application_id, bene_id, redirect_uri, scopes, \
      code_challenge, nonce, expires_at, used_at";
+/// Rows per multi-row `INSERT`: at most 9 parameters a row stays far below SQLite's and
+/// PostgreSQL's limits on parameters per statement (32,766 and 65,535).
+const ROWS_PER_INSERT: usize = 500;
 const REFRESH_COLUMNS: &str = "token_sha256, application_id, bene_id, scopes, access_sha256, \
      created_at, used_at, revoked_at";
 
@@ -233,35 +236,66 @@ macro_rules! revoke_pair {
     }};
 }
 
+const INSERT_ACCESS: &str = "INSERT INTO access_tokens \
+     (token_sha256, application_id, bene_id, scopes, expires_at, revoked_at, created_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7)";
+const INSERT_REFRESH: &str = "INSERT INTO refresh_tokens \
+     (token_sha256, application_id, bene_id, scopes, access_sha256, created_at, used_at, revoked_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+/// Both inserts as one SQLite text (parameters numbered across the two statements): one
+/// round trip to the connection's thread, so the write lock taken by the first insert is
+/// not held across a second round trip. PostgreSQL prepares one statement per text.
+const INSERT_PAIR_SQLITE: &str = "INSERT INTO access_tokens \
+     (token_sha256, application_id, bene_id, scopes, expires_at, revoked_at, created_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7); \
+     INSERT INTO refresh_tokens \
+     (token_sha256, application_id, bene_id, scopes, access_sha256, created_at, used_at, revoked_at) \
+     VALUES ($8, $9, $10, $11, $12, $13, $14, $15)";
+
 macro_rules! insert_token_pair {
-    ($tx:expr, $access:expr, $refresh:expr) => {{
-        sqlx::query(
-            "INSERT INTO access_tokens (token_sha256, application_id, bene_id, scopes, expires_at, revoked_at, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(&$access.token_sha256)
-        .bind(&$access.application_id)
-        .bind($access.bene_id)
-        .bind(&$access.scopes)
-        .bind($access.expires_at)
-        .bind($access.revoked_at)
-        .bind($access.created_at)
-        .execute(&mut *$tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO refresh_tokens (token_sha256, application_id, bene_id, scopes, access_sha256, created_at, used_at, revoked_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(&$refresh.token_sha256)
-        .bind(&$refresh.application_id)
-        .bind($refresh.bene_id)
-        .bind(&$refresh.scopes)
-        .bind(&$refresh.access_sha256)
-        .bind($refresh.created_at)
-        .bind($refresh.used_at)
-        .bind($refresh.revoked_at)
-        .execute(&mut *$tx)
-        .await?;
+    ($store:expr, $tx:expr, $access:expr, $refresh:expr) => {{
+        if matches!($store.backend, $crate::Backend::Sqlite(_)) {
+            sqlx::query(INSERT_PAIR_SQLITE)
+                .bind(&$access.token_sha256)
+                .bind(&$access.application_id)
+                .bind($access.bene_id)
+                .bind(&$access.scopes)
+                .bind($access.expires_at)
+                .bind($access.revoked_at)
+                .bind($access.created_at)
+                .bind(&$refresh.token_sha256)
+                .bind(&$refresh.application_id)
+                .bind($refresh.bene_id)
+                .bind(&$refresh.scopes)
+                .bind(&$refresh.access_sha256)
+                .bind($refresh.created_at)
+                .bind($refresh.used_at)
+                .bind($refresh.revoked_at)
+                .execute(&mut *$tx)
+                .await?;
+        } else {
+            sqlx::query(INSERT_ACCESS)
+                .bind(&$access.token_sha256)
+                .bind(&$access.application_id)
+                .bind($access.bene_id)
+                .bind(&$access.scopes)
+                .bind($access.expires_at)
+                .bind($access.revoked_at)
+                .bind($access.created_at)
+                .execute(&mut *$tx)
+                .await?;
+            sqlx::query(INSERT_REFRESH)
+                .bind(&$refresh.token_sha256)
+                .bind(&$refresh.application_id)
+                .bind($refresh.bene_id)
+                .bind(&$refresh.scopes)
+                .bind(&$refresh.access_sha256)
+                .bind($refresh.created_at)
+                .bind($refresh.used_at)
+                .bind($refresh.revoked_at)
+                .execute(&mut *$tx)
+                .await?;
+        }
     }};
 }
 
@@ -396,6 +430,60 @@ impl Store {
         })
     }
 
+    /// Stores authorization codes in one transaction (all or none). The consent step
+    /// writes its code with [`Store::record_consent`]; this is for loading many at once
+    /// (the token-exchange benchmark).
+    pub async fn insert_auth_codes(&self, codes: &[AuthCodeRow]) -> Result<(), StoreError> {
+        if codes.is_empty() {
+            return Ok(());
+        }
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for chunk in codes.chunks(ROWS_PER_INSERT) {
+                sqlx::QueryBuilder::new(format!("INSERT INTO auth_codes ({CODE_COLUMNS}) "))
+                    .push_values(chunk, |mut b, code| {
+                        b.push_bind(&code.code_sha256)
+                            .push_bind(&code.application_id)
+                            .push_bind(code.bene_id)
+                            .push_bind(&code.redirect_uri)
+                            .push_bind(&code.scopes)
+                            .push_bind(&code.code_challenge)
+                            .push_bind(&code.nonce)
+                            .push_bind(code.expires_at)
+                            .push_bind(code.used_at);
+                    })
+                    .build()
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Writes an enrollee's grant to an application, replacing the one there was. Tokens
+    /// are left alone: a consent goes through [`Store::record_consent`], which also revokes
+    /// the pair's earlier tokens.
+    pub async fn upsert_grant(&self, grant: &GrantRow) -> Result<(), StoreError> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO grants (application_id, bene_id, scopes, demographics, created_at, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) \
+                 ON CONFLICT (application_id, bene_id) DO UPDATE SET scopes = excluded.scopes, \
+                 demographics = excluded.demographics, created_at = excluded.created_at, expires_at = excluded.expires_at",
+            )
+            .bind(&grant.application_id)
+            .bind(grant.bene_id)
+            .bind(&grant.scopes)
+            .bind(grant.demographics)
+            .bind(grant.created_at)
+            .bind(grant.expires_at)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
     /// Spends a code: the first call for a code gets [`CodeRedemption::Fresh`], every later
     /// one [`CodeRedemption::Replayed`].
     pub async fn redeem_code(
@@ -432,7 +520,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            insert_token_pair!(tx, access, refresh);
+            insert_token_pair!(self, tx, access, refresh);
             tx.commit().await?;
         });
         Ok(())
@@ -478,7 +566,7 @@ impl Store {
                 .bind(&old.access_sha256)
                 .execute(&mut *tx)
                 .await?;
-            insert_token_pair!(tx, access, refresh);
+            insert_token_pair!(self, tx, access, refresh);
             tx.commit().await?;
             Ok(true)
         })
@@ -714,22 +802,26 @@ impl Store {
         Ok(())
     }
 
-    /// Appends audit records in one transaction.
+    /// Appends audit records in one transaction, a few hundred rows per statement (one
+    /// round trip each, so the write lock is not held across one round trip per row).
     pub async fn insert_audit_events(&self, rows: &[AuditEventRow]) -> Result<(), StoreError> {
         if rows.is_empty() {
             return Ok(());
         }
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            for row in rows {
-                sqlx::query(
-                    "INSERT INTO audit_events (at, bene_id, application_id, action, detail) VALUES ($1, $2, $3, $4, $5)",
+            for chunk in rows.chunks(ROWS_PER_INSERT) {
+                sqlx::QueryBuilder::new(
+                    "INSERT INTO audit_events (at, bene_id, application_id, action, detail) ",
                 )
-                .bind(row.at)
-                .bind(row.bene_id)
-                .bind(&row.application_id)
-                .bind(&row.action)
-                .bind(&row.detail)
+                .push_values(chunk, |mut b, row| {
+                    b.push_bind(row.at)
+                        .push_bind(row.bene_id)
+                        .push_bind(&row.application_id)
+                        .push_bind(&row.action)
+                        .push_bind(&row.detail);
+                })
+                .build()
                 .execute(&mut *tx)
                 .await?;
             }

@@ -4,7 +4,7 @@ use crate::backends::Fixture;
 use bb_store::{NewApplication, OrganizationRow, SandboxLoginRow, StoreError, UserRow};
 use chrono::{DateTime, TimeZone, Utc};
 
-fn at(secs: i64, micros: u32) -> DateTime<Utc> {
+pub(crate) fn at(secs: i64, micros: u32) -> DateTime<Utc> {
     Utc.timestamp_opt(1_800_000_000 + secs, micros * 1000)
         .single()
         .unwrap_or_else(|| panic!("bad time"))
@@ -31,7 +31,7 @@ fn org(id: &str, name: &str) -> OrganizationRow {
     }
 }
 
-fn app(n: u32, owner: &str, name: &str, uris: &[&str]) -> NewApplication {
+pub(crate) fn app(n: u32, owner: &str, name: &str, uris: &[&str]) -> NewApplication {
     NewApplication {
         id: format!("app-{n}"),
         client_id: format!("{n:0>40}"),
@@ -50,7 +50,7 @@ fn app(n: u32, owner: &str, name: &str, uris: &[&str]) -> NewApplication {
     }
 }
 
-async fn with_developer(f: &Fixture, n: u32) -> String {
+pub(crate) async fn with_developer(f: &Fixture, n: u32) -> String {
     let u = user(n);
     f.store
         .insert_developer(&u, &org(&format!("org-{n}"), &format!("Org {n}")))
@@ -658,3 +658,162 @@ pub async fn claim_pages_filter_count_and_page_in_one_query(f: Fixture) {
     let p = f.store.claims_page_of(9, &updated, 10, 0).await.unwrap();
     assert_eq!((p.total, ids(&p)), (3, vec![103, 104, 105]));
 }
+
+pub async fn auth_codes_load_in_bulk_and_grants_upsert(f: Fixture) {
+    use bb_store::{AuthCodeRow, CodeRedemption, GrantRow};
+    let owner = with_developer(&f, 1).await;
+    f.store
+        .insert_application(&app(3, &owner, "Bulk", &["https://a.example.org/cb"]))
+        .await
+        .unwrap();
+    let now = at(0, 0).timestamp_millis();
+    let mut grant = GrantRow {
+        application_id: "app-3".into(),
+        bene_id: -7,
+        scopes: "patient/Coverage.rs".into(),
+        demographics: false,
+        created_at: now,
+        expires_at: Some(now + 1000),
+    };
+    f.store.upsert_grant(&grant).await.unwrap();
+    assert_eq!(
+        f.store.grant("app-3", -7).await.unwrap(),
+        Some(grant.clone())
+    );
+    grant.scopes = "openid patient/Coverage.rs".into();
+    grant.expires_at = None;
+    f.store.upsert_grant(&grant).await.unwrap();
+    assert_eq!(
+        f.store.grant("app-3", -7).await.unwrap(),
+        Some(grant.clone())
+    );
+
+    let code = |n: u8| AuthCodeRow {
+        code_sha256: vec![n; 32],
+        application_id: "app-3".into(),
+        bene_id: -7,
+        redirect_uri: "https://a.example.org/cb".into(),
+        scopes: grant.scopes.clone(),
+        code_challenge: "c".repeat(43),
+        nonce: n.is_multiple_of(2).then(|| format!("nonce-{n}")),
+        expires_at: now + 60_000,
+        used_at: None,
+    };
+    f.store.insert_auth_codes(&[]).await.unwrap();
+    let batch: Vec<_> = (1..=3).map(code).collect();
+    f.store.insert_auth_codes(&batch).await.unwrap();
+    for row in &batch {
+        assert_eq!(
+            f.store
+                .redeem_code(&row.code_sha256, now + 1)
+                .await
+                .unwrap(),
+            CodeRedemption::Fresh(AuthCodeRow {
+                used_at: Some(now + 1),
+                ..row.clone()
+            })
+        );
+    }
+    // All or none: a batch holding an existing code writes nothing.
+    let err = f
+        .store
+        .insert_auth_codes(&[code(4), code(2)])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
+    assert_eq!(
+        f.store.redeem_code(&[4; 32], now + 2).await.unwrap(),
+        CodeRedemption::Unknown
+    );
+}
+
+pub async fn token_pairs_land_whole_and_rotate(f: Fixture) {
+    use bb_store::{AccessTokenRow, RefreshTokenRow};
+    let owner = with_developer(&f, 1).await;
+    f.store
+        .insert_application(&app(4, &owner, "Pairs", &["https://a.example.org/cb"]))
+        .await
+        .unwrap();
+    let now = at(0, 0).timestamp_millis();
+    let pair = |n: u8| {
+        let access = AccessTokenRow {
+            token_sha256: vec![n; 32],
+            application_id: Some("app-4".into()),
+            bene_id: -9,
+            scopes: format!("patient/Coverage.rs #{n}"),
+            expires_at: now + 3_600_000,
+            revoked_at: None,
+            created_at: now + i64::from(n),
+        };
+        let refresh = RefreshTokenRow {
+            token_sha256: vec![n + 100; 32],
+            application_id: "app-4".into(),
+            bene_id: -9,
+            scopes: access.scopes.clone(),
+            access_sha256: access.token_sha256.clone(),
+            created_at: now + i64::from(n),
+            used_at: None,
+            revoked_at: None,
+        };
+        (access, refresh)
+    };
+    let (a1, r1) = pair(1);
+    f.store.insert_token_pair(&a1, &r1).await.unwrap();
+    assert_eq!(
+        f.store.access_token(&a1.token_sha256).await.unwrap(),
+        Some(a1.clone())
+    );
+    assert_eq!(
+        f.store.refresh_token(&r1.token_sha256).await.unwrap(),
+        Some(r1.clone())
+    );
+
+    // All or none: a pair whose refresh token exists already leaves no access token.
+    let (a2, _) = pair(2);
+    let err = f.store.insert_token_pair(&a2, &r1).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
+    assert_eq!(f.store.access_token(&a2.token_sha256).await.unwrap(), None);
+
+    // Rotation spends the old refresh token, revokes its access token, adds the new pair.
+    let (a3, r3) = pair(3);
+    assert!(
+        f.store
+            .rotate_refresh_token(&r1, now + 5, &a3, &r3)
+            .await
+            .unwrap()
+    );
+    let old = f
+        .store
+        .refresh_token(&r1.token_sha256)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(old.used_at, Some(now + 5));
+    let old_access = f
+        .store
+        .access_token(&a1.token_sha256)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(old_access.revoked_at, Some(now + 5));
+    assert_eq!(
+        f.store.access_token(&a3.token_sha256).await.unwrap(),
+        Some(a3.clone())
+    );
+    assert_eq!(
+        f.store.refresh_token(&r3.token_sha256).await.unwrap(),
+        Some(r3.clone())
+    );
+    let (a4, r4) = pair(4);
+    assert!(
+        !f.store
+            .rotate_refresh_token(&r1, now + 6, &a4, &r4)
+            .await
+            .unwrap()
+    );
+    assert_eq!(f.store.access_token(&a4.token_sha256).await.unwrap(), None);
+}
+
+pub use crate::oauth_cases::{
+    login_failures_sessions_and_audit, oauth_flow_codes_tokens_and_grants,
+};

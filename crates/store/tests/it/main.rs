@@ -8,6 +8,7 @@
 
 mod backends;
 mod cases;
+mod oauth_cases;
 
 /// Generates one test per case and backend.
 macro_rules! contract {
@@ -48,4 +49,8 @@ contract!(
     beneficiaries_by_year_and_history_by_digest,
     sandbox_build_record_round_trips,
     claim_pages_filter_count_and_page_in_one_query,
+    auth_codes_load_in_bulk_and_grants_upsert,
+    token_pairs_land_whole_and_rotate,
+    oauth_flow_codes_tokens_and_grants,
+    login_failures_sessions_and_audit,
 );
