@@ -13,6 +13,12 @@
 //!   EOB reads and Coverage searches per second with latency percentiles, and the first
 //!   against the last page of the enrollee with the most claims. Tokens are written straight
 //!   into the bench store (the authorization server issues them in production).
+//! - `cargo xtask bench token` and `cargo xtask bench bearer`: the authorization server's
+//!   code exchange under `wrk` and the bearer check in process; see [`oauth`].
+
+mod oauth;
+
+pub use oauth::{bearer, token};
 
 use anyhow::{Context, bail};
 use std::io::{Read, Write};
@@ -248,6 +254,7 @@ pub fn import(root: &Path, args: &[&str]) -> anyhow::Result<()> {
 
 /// One `wrk` run: requests per second and latency percentiles in ms.
 struct WrkResult {
+    requests: u64,
     rps: f64,
     p50: f64,
     p90: f64,
@@ -270,22 +277,32 @@ fn wrk_ms(text: &str) -> f64 {
 }
 
 fn wrk(url: &str, token: &str, connections: u32, seconds: u32) -> anyhow::Result<WrkResult> {
+    let (result, text) = run_wrk(&[
+        &format!("-t{}", connections.min(2)),
+        &format!("-c{connections}"),
+        &format!("-d{seconds}s"),
+        "--latency",
+        "-H",
+        &format!("Authorization: Bearer {token}"),
+        url,
+    ])?;
+    if text.contains("Non-2xx") {
+        bail!("wrk saw errors on {url}:\n{text}");
+    }
+    Ok(result)
+}
+
+/// Runs `wrk` with these arguments; returns its figures and its whole output.
+fn run_wrk(args: &[&str]) -> anyhow::Result<(WrkResult, String)> {
     let out = Command::new("wrk")
-        .args([
-            &format!("-t{}", connections.min(2)),
-            &format!("-c{connections}"),
-            &format!("-d{seconds}s"),
-            "--latency",
-            "-H",
-            &format!("Authorization: Bearer {token}"),
-            url,
-        ])
+        .args(args)
         .output()
         .context("wrk not found: apt-get install wrk")?;
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    if !out.status.success() || text.contains("Non-2xx") {
+    if !out.status.success() {
         bail!(
-            "wrk failed or saw errors on {url}:\n{text}{}",
+            "wrk {} failed:\n{text}{}",
+            args.join(" "),
             String::from_utf8_lossy(&out.stderr)
         );
     }
@@ -302,6 +319,13 @@ fn wrk(url: &str, token: &str, connections: u32, seconds: u32) -> anyhow::Result
         .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|v| v.parse().ok())
         .unwrap_or(f64::NAN);
+    // "  123456 requests in 10.00s, 55.55MB read"
+    let requests = text
+        .lines()
+        .find(|l| l.contains(" requests in "))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
     let transfer_mb_s = text
         .lines()
         .find(|l| l.starts_with("Transfer/sec:"))
@@ -319,13 +343,15 @@ fn wrk(url: &str, token: &str, connections: u32, seconds: u32) -> anyhow::Result
             n.parse::<f64>().map(|x| x * f).unwrap_or(f64::NAN)
         })
         .unwrap_or(f64::NAN);
-    Ok(WrkResult {
+    let result = WrkResult {
+        requests,
         rps,
         p50: field("50%"),
         p90: field("90%"),
         p99: field("99%"),
         transfer_mb_s,
-    })
+    };
+    Ok((result, text))
 }
 
 /// Writes a one-hour token for `bene_id` into the SQLite store at `db`; returns it.

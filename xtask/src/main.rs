@@ -29,6 +29,8 @@ fn main() -> ExitCode {
         ["bench", "generate", rest @ ..] => xtask::bench::generate(&root, rest),
         ["bench", "import", rest @ ..] => xtask::bench::import(&root, rest),
         ["bench", "fhir", rest @ ..] => xtask::bench::fhir(&root, rest),
+        ["bench", "token", rest @ ..] => xtask::bench::token(&root, rest),
+        ["bench", "bearer", rest @ ..] => xtask::bench::bearer(&root, rest),
         ["codegen"] => codegen(&root),
         ["codebooks"] => {
             xtask::codebooks::render(&root.join("data/reference/ccw")).and_then(|text| {
@@ -39,7 +41,7 @@ fn main() -> ExitCode {
             })
         }
         _ => Err(anyhow::anyhow!(
-            "usage: cargo xtask tidy | cargo xtask codegen | cargo xtask codebooks | cargo xtask bench startup|generate|import|fhir [--runs N|--enrollees N]"
+            "usage: cargo xtask tidy | cargo xtask codegen | cargo xtask codebooks | cargo xtask bench startup|generate|import|fhir|token|bearer [--runs N|--enrollees N|…]"
         )),
     };
     match result {
