@@ -1,4 +1,5 @@
-//! The authorization server's benchmarks (issue 5's targets).
+//! The authorization server's benchmarks (issue 5's targets); figures and how to read them
+//! in `docs/benchmarks.md`.
 //!
 //! - `cargo xtask bench token [--seconds S] [--connections C] [--codes N]`: authorization
 //!   code exchanges (`POST /v2/o/token/`, PKCE S256 verifier and client secret in the
@@ -7,11 +8,17 @@
 //!   scenario, each sent once; every wrk thread has its own share); two scenarios: FHIR
 //!   scopes only, and the same with `openid` (an RS256 ID token signed per exchange).
 //!   Any non-200 answer, or running out of codes, fails the run.
+//! - `cargo xtask bench token --in-process [--codes N]`: the same exchange through
+//!   `Services::oauth.token` without HTTP, one call at a time, then each of its store steps
+//!   timed alone, and one RS256 signature.
 //! - `cargo xtask bench bearer [--tokens N] [--calls N]`: in process, what the bearer check
 //!   of a FHIR call costs: `Services::oauth.bearer` (SHA-256 plus one indexed read joined
 //!   with the app's `active` flag) over a SQLite file store holding N live access tokens,
-//!   called one at a time; mean, p50 and p99 per call, the store read alone, and the raw
-//!   SHA-256. Run from a debug `cargo xtask`, it re-runs itself as a release build.
+//!   called one at a time (mean, p50, p99), the store read alone, the same checks from 16
+//!   concurrent tasks (checks per second), and the raw SHA-256.
+//!
+//! The in-process benches time a release build: run from a debug `cargo xtask`, they re-run
+//! themselves with `cargo run --release`.
 
 use super::{health_ok, release_binary, run_ok, run_wrk};
 use anyhow::{Context, bail};
