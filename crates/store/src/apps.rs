@@ -126,7 +126,7 @@ impl AppColumns {
     }
 }
 
-const APP_COLUMNS: &str = "id, client_id, client_secret_sha256, owner_id, organization_id, name, \
+pub(crate) const APP_COLUMNS: &str = "id, client_id, client_secret_sha256, owner_id, organization_id, name, \
      environment, data_access_type, require_demographic_scopes, active, created_at, updated_at, \
      logo_uri, website_uri, policy_uri, tos_uri";
 
@@ -193,6 +193,9 @@ impl Store {
         column: &'static str,
         value: &str,
     ) -> Result<Option<ApplicationRow>, StoreError> {
+        if let Some(direct) = &self.direct {
+            return direct.application_where(column, value);
+        }
         let sql = format!("SELECT {APP_COLUMNS} FROM applications WHERE {column} = $1");
         on_pool!(self, pool => {
             let row: Option<AppColumns> = sqlx::query_as(sqlx::AssertSqlSafe(sql))

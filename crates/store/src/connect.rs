@@ -57,8 +57,10 @@ impl Store {
                     .connect_with(connect)
                     .await
                     .map_err(|e| sqlite_open_error(path, e))?;
+                let direct = crate::direct::Direct::open(path, options.busy_timeout)?;
                 Ok(Self {
                     backend: Backend::Sqlite(pool),
+                    direct: Some(std::sync::Arc::new(direct)),
                 })
             }
             DatabaseUrl::SqliteMemory => {
@@ -74,6 +76,7 @@ impl Store {
                     .await?;
                 Ok(Self {
                     backend: Backend::Sqlite(pool),
+                    direct: None,
                 })
             }
             DatabaseUrl::Postgres {
@@ -124,6 +127,7 @@ impl Store {
                 }
                 Ok(Self {
                     backend: Backend::Postgres(pool),
+                    direct: None,
                 })
             }
         }

@@ -49,7 +49,7 @@ pub enum StoreError {
     },
     /// Anything else; the detail goes to logs, not to users.
     #[error("internal store error: {0}")]
-    Internal(#[source] sqlx::Error),
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 impl StoreError {
@@ -76,9 +76,9 @@ impl From<sqlx::Error> for StoreError {
                     constraint: constraint_name(db.constraint(), db.message()),
                 },
                 sqlx::error::ErrorKind::ForeignKeyViolation => Self::MissingReference,
-                _ => Self::Internal(sqlx::Error::Database(db)),
+                _ => Self::Internal(Box::new(sqlx::Error::Database(db))),
             },
-            other => Self::Internal(other),
+            other => Self::Internal(Box::new(other)),
         }
     }
 }
@@ -87,7 +87,7 @@ impl From<sqlx::migrate::MigrateError> for StoreError {
     fn from(err: sqlx::migrate::MigrateError) -> Self {
         match err {
             sqlx::migrate::MigrateError::Execute(e) => e.into(),
-            other => Self::Internal(sqlx::Error::Migrate(Box::new(other))),
+            other => Self::Internal(Box::new(sqlx::Error::Migrate(Box::new(other)))),
         }
     }
 }
@@ -96,7 +96,7 @@ impl From<sqlx::migrate::MigrateError> for StoreError {
 /// `UNIQUE constraint failed: applications.environment, applications.name_key`. The
 /// canonical name is the last column (`applications.name_key`): unique within each of our
 /// tables, and short enough for PostgreSQL's 63-byte identifiers.
-fn constraint_name(reported: Option<&str>, message: &str) -> String {
+pub(crate) fn constraint_name(reported: Option<&str>, message: &str) -> String {
     if let Some(name) = reported {
         return name.to_owned();
     }

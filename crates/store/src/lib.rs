@@ -18,6 +18,7 @@ mod accounts;
 mod apps;
 mod claims;
 mod connect;
+mod direct;
 mod error;
 mod oauth;
 mod schema;
@@ -46,6 +47,8 @@ use sqlx::{PgPool, SqlitePool};
 #[derive(Clone, Debug)]
 pub struct Store {
     backend: Backend,
+    /// Direct connections for the hot paths of a SQLite file store (see `direct`).
+    direct: Option<std::sync::Arc<direct::Direct>>,
 }
 
 #[derive(Clone, Debug)]
@@ -94,6 +97,9 @@ impl Store {
 
     /// Closes every connection; later calls fail with [`StoreError::Unavailable`].
     pub async fn close(&self) {
+        if let Some(direct) = &self.direct {
+            direct.close();
+        }
         on_pool!(self, pool => pool.close().await)
     }
 }

@@ -204,12 +204,12 @@ pub struct AuditEventView {
 
 const FLOW_COLUMNS: &str = "id, application_id, redirect_uri, scopes, state, code_challenge, nonce, \
      lang, browser_sha256, csrf_token, bene_id, upstream, created_at, expires_at, finished_at";
-const CODE_COLUMNS: &str = "code_sha256, application_id, bene_id, redirect_uri, scopes, \
+pub(crate) const CODE_COLUMNS: &str = "code_sha256, application_id, bene_id, redirect_uri, scopes, \
      code_challenge, nonce, expires_at, used_at";
 /// Rows per multi-row `INSERT`: at most 9 parameters a row stays far below SQLite's and
 /// PostgreSQL's limits on parameters per statement (32,766 and 65,535).
 const ROWS_PER_INSERT: usize = 500;
-const REFRESH_COLUMNS: &str = "token_sha256, application_id, bene_id, scopes, access_sha256, \
+pub(crate) const REFRESH_COLUMNS: &str = "token_sha256, application_id, bene_id, scopes, access_sha256, \
      created_at, used_at, revoked_at";
 
 /// Revokes every live access and refresh token of an enrollee and app.
@@ -491,6 +491,9 @@ impl Store {
         code_sha256: &[u8],
         now: i64,
     ) -> Result<CodeRedemption, StoreError> {
+        if let Some(direct) = &self.direct {
+            return direct.redeem_code(code_sha256, now);
+        }
         let spend = format!(
             "UPDATE auth_codes SET used_at = $1 WHERE code_sha256 = $2 AND used_at IS NULL RETURNING {CODE_COLUMNS}"
         );
@@ -518,6 +521,9 @@ impl Store {
         access: &AccessTokenRow,
         refresh: &RefreshTokenRow,
     ) -> Result<(), StoreError> {
+        if let Some(direct) = &self.direct {
+            return direct.insert_token_pair(access, refresh);
+        }
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             insert_token_pair!(self, tx, access, refresh);
@@ -531,6 +537,9 @@ impl Store {
         &self,
         token_sha256: &[u8],
     ) -> Result<Option<RefreshTokenRow>, StoreError> {
+        if let Some(direct) = &self.direct {
+            return direct.refresh_token(token_sha256);
+        }
         let sql = format!("SELECT {REFRESH_COLUMNS} FROM refresh_tokens WHERE token_sha256 = $1");
         on_pool!(self, pool => {
             Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(token_sha256).fetch_optional(pool).await?)
@@ -547,6 +556,9 @@ impl Store {
         access: &AccessTokenRow,
         refresh: &RefreshTokenRow,
     ) -> Result<bool, StoreError> {
+        if let Some(direct) = &self.direct {
+            return direct.rotate_refresh_token(old, now, access, refresh);
+        }
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let done = sqlx::query(
@@ -649,6 +661,9 @@ impl Store {
         application_id: &str,
         bene_id: i64,
     ) -> Result<Option<GrantRow>, StoreError> {
+        if let Some(direct) = &self.direct {
+            return direct.grant(application_id, bene_id);
+        }
         on_pool!(self, pool => {
             Ok(sqlx::query_as(
                 "SELECT application_id, bene_id, scopes, demographics, created_at, expires_at \
@@ -700,6 +715,9 @@ impl Store {
 
     /// The bearer check's one read: the access token and its application's `active` flag.
     pub async fn bearer(&self, token_sha256: &[u8]) -> Result<Option<BearerRow>, StoreError> {
+        if let Some(direct) = &self.direct {
+            return direct.bearer(token_sha256);
+        }
         on_pool!(self, pool => {
             Ok(sqlx::query_as(
                 "SELECT t.bene_id, t.scopes, t.expires_at, t.revoked_at, t.application_id, \
@@ -807,6 +825,9 @@ impl Store {
     pub async fn insert_audit_events(&self, rows: &[AuditEventRow]) -> Result<(), StoreError> {
         if rows.is_empty() {
             return Ok(());
+        }
+        if let Some(direct) = &self.direct {
+            return direct.insert_audit_events(rows);
         }
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;

@@ -1,0 +1,492 @@
+//! Direct SQLite connections for the hot paths of a file store.
+//!
+//! sqlx runs every SQLite statement on a worker thread owned by the connection and hands
+//! the rows back through a channel, and its pool pings a connection before lending it. On
+//! a 2-core machine that costs 100–200 µs per statement, while the statements of the hot
+//! paths — the bearer check of every FHIR call, and the token endpoint's client lookup,
+//! code redemption, grant read and token pair insert — take 5–30 µs inside SQLite. This
+//! module runs exactly those statements on plain `rusqlite` connections to the same file,
+//! synchronously on the calling thread (see `docs/design/storage-hot-paths.md`):
+//!
+//! - **Readers**: a stack of read-only connections; a call pops one (opening one when
+//!   none is free), runs its cached prepared statement and pushes it back. Calls never
+//!   `await` while holding a connection, so there are never more connections than threads
+//!   calling at once. In WAL mode a reader never waits for the writer.
+//! - **Writer**: one read-write connection behind a mutex, each write one short
+//!   `BEGIN IMMEDIATE` transaction. Writers of the sqlx pool (consent, admin commands) and of
+//!   other processes still take SQLite's own file lock, so the two paths exclude each other
+//!   correctly; the busy timeout bounds the wait.
+//!
+//! Everything else, and every in-memory or PostgreSQL store, goes through sqlx. The store
+//! contract suite runs each case on a file store (this path) and on an in-memory one
+//! (sqlx), so both are held to the same expectations.
+
+use crate::StoreError;
+use crate::apps::{AppLinks, ApplicationRow};
+use crate::oauth::RefreshTokenRow;
+use crate::oauth::{AuditEventRow, AuthCodeRow, BearerRow, CodeRedemption, GrantRow};
+use crate::tokens::AccessTokenRow;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, TransactionBehavior, params};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+/// The direct connections of one SQLite file.
+pub(crate) struct Direct {
+    path: PathBuf,
+    busy_timeout: Duration,
+    readers: Mutex<Vec<Connection>>,
+    writer: Mutex<Connection>,
+    closed: AtomicBool,
+}
+
+impl std::fmt::Debug for Direct {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Direct").field("path", &self.path).finish()
+    }
+}
+
+const STATEMENT_CACHE: usize = 32;
+
+impl Direct {
+    /// Opens the writer connection (the file must exist: sqlx created it).
+    pub(crate) fn open(path: &Path, busy_timeout: Duration) -> Result<Self, StoreError> {
+        let writer = open(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            busy_timeout,
+        )?;
+        writer
+            .execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
+            .map_err(direct_error)?;
+        Ok(Self {
+            path: path.to_owned(),
+            busy_timeout,
+            readers: Mutex::new(Vec::new()),
+            writer: Mutex::new(writer),
+            closed: AtomicBool::new(false),
+        })
+    }
+
+    /// Refuses every later call (as a closed sqlx pool does) and closes the readers.
+    pub(crate) fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+        self.readers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
+    }
+
+    fn check_open(&self) -> Result<(), StoreError> {
+        if self.closed.load(Ordering::SeqCst) {
+            Err(StoreError::Unavailable(
+                "the database pool is closed".into(),
+            ))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Runs `f` on a reader connection.
+    fn read<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T, StoreError> {
+        self.check_open()?;
+        let popped = self
+            .readers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .pop();
+        let conn = match popped {
+            Some(conn) => conn,
+            None => open(
+                &self.path,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                self.busy_timeout,
+            )?,
+        };
+        let result = f(&conn).map_err(direct_error);
+        // A connection left inside a transaction by a failed statement is dropped, not reused.
+        if conn.is_autocommit() {
+            self.readers
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(conn);
+        }
+        result
+    }
+
+    /// Runs `f` inside one `BEGIN IMMEDIATE` transaction on the writer; commits when `f`
+    /// returns `Ok`, rolls back otherwise.
+    fn write<T>(
+        &self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
+    ) -> Result<T, StoreError> {
+        self.check_open()?;
+        let mut conn = self
+            .writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(direct_error)?;
+        let value = f(&tx).map_err(direct_error)?;
+        tx.commit().map_err(direct_error)?;
+        Ok(value)
+    }
+
+    /// See [`crate::Store::bearer`].
+    pub(crate) fn bearer(&self, token_sha256: &[u8]) -> Result<Option<BearerRow>, StoreError> {
+        self.read(|conn| {
+            conn.prepare_cached(
+                "SELECT t.bene_id, t.scopes, t.expires_at, t.revoked_at, t.application_id, \
+                 a.active, t.created_at \
+                 FROM access_tokens t LEFT JOIN applications a ON a.id = t.application_id \
+                 WHERE t.token_sha256 = ?1",
+            )?
+            .query_row([token_sha256], |r| {
+                Ok(BearerRow {
+                    bene_id: r.get(0)?,
+                    scopes: r.get(1)?,
+                    expires_at: r.get(2)?,
+                    revoked_at: r.get(3)?,
+                    application_id: r.get(4)?,
+                    app_active: r.get(5)?,
+                    created_at: r.get(6)?,
+                })
+            })
+            .optional()
+        })
+    }
+
+    /// See [`crate::Store::application_by_client_id`]: the application and its redirect
+    /// URIs, read in one read transaction.
+    pub(crate) fn application_where(
+        &self,
+        column: &'static str,
+        value: &str,
+    ) -> Result<Option<ApplicationRow>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM applications WHERE {column} = ?1",
+            crate::apps::APP_COLUMNS
+        );
+        self.read(|conn| {
+            conn.execute_batch("BEGIN")?;
+            let found = (|| {
+                let app = conn
+                    .prepare_cached(&sql)?
+                    .query_row([value], application_row)
+                    .optional()?;
+                let Some(mut app) = app else {
+                    return Ok(None);
+                };
+                let mut uris = conn.prepare_cached(
+                    "SELECT uri FROM application_redirect_uris WHERE application_id = ?1 ORDER BY position",
+                )?;
+                app.redirect_uris = uris
+                    .query_map([&app.id], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
+                Ok(Some(app))
+            })();
+            conn.execute_batch("COMMIT")?;
+            found
+        })
+    }
+
+    /// See [`crate::Store::redeem_code`].
+    pub(crate) fn redeem_code(
+        &self,
+        code_sha256: &[u8],
+        now: i64,
+    ) -> Result<CodeRedemption, StoreError> {
+        self.write(|tx| {
+            let spend = format!(
+                "UPDATE auth_codes SET used_at = ?1 WHERE code_sha256 = ?2 AND used_at IS NULL RETURNING {}",
+                crate::oauth::CODE_COLUMNS
+            );
+            let fresh = tx
+                .prepare_cached(&spend)?
+                .query_row(params![now, code_sha256], code_row)
+                .optional()?;
+            if let Some(row) = fresh {
+                return Ok(CodeRedemption::Fresh(row));
+            }
+            let read = format!(
+                "SELECT {} FROM auth_codes WHERE code_sha256 = ?1",
+                crate::oauth::CODE_COLUMNS
+            );
+            let old = tx
+                .prepare_cached(&read)?
+                .query_row([code_sha256], code_row)
+                .optional()?;
+            Ok(old.map_or(CodeRedemption::Unknown, CodeRedemption::Replayed))
+        })
+    }
+
+    /// See [`crate::Store::grant`].
+    pub(crate) fn grant(
+        &self,
+        application_id: &str,
+        bene_id: i64,
+    ) -> Result<Option<GrantRow>, StoreError> {
+        self.read(|conn| {
+            conn.prepare_cached(
+                "SELECT application_id, bene_id, scopes, demographics, created_at, expires_at \
+                 FROM grants WHERE application_id = ?1 AND bene_id = ?2",
+            )?
+            .query_row(params![application_id, bene_id], |r| {
+                Ok(GrantRow {
+                    application_id: r.get(0)?,
+                    bene_id: r.get(1)?,
+                    scopes: r.get(2)?,
+                    demographics: r.get(3)?,
+                    created_at: r.get(4)?,
+                    expires_at: r.get(5)?,
+                })
+            })
+            .optional()
+        })
+    }
+
+    /// See [`crate::Store::refresh_token`].
+    pub(crate) fn refresh_token(
+        &self,
+        token_sha256: &[u8],
+    ) -> Result<Option<RefreshTokenRow>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM refresh_tokens WHERE token_sha256 = ?1",
+            crate::oauth::REFRESH_COLUMNS
+        );
+        self.read(|conn| {
+            conn.prepare_cached(&sql)?
+                .query_row([token_sha256], |r| {
+                    Ok(RefreshTokenRow {
+                        token_sha256: r.get(0)?,
+                        application_id: r.get(1)?,
+                        bene_id: r.get(2)?,
+                        scopes: r.get(3)?,
+                        access_sha256: r.get(4)?,
+                        created_at: r.get(5)?,
+                        used_at: r.get(6)?,
+                        revoked_at: r.get(7)?,
+                    })
+                })
+                .optional()
+        })
+    }
+
+    /// See [`crate::Store::insert_token_pair`].
+    pub(crate) fn insert_token_pair(
+        &self,
+        access: &AccessTokenRow,
+        refresh: &RefreshTokenRow,
+    ) -> Result<(), StoreError> {
+        self.write(|tx| insert_pair(tx, access, refresh))
+    }
+
+    /// See [`crate::Store::rotate_refresh_token`].
+    pub(crate) fn rotate_refresh_token(
+        &self,
+        old: &RefreshTokenRow,
+        now: i64,
+        access: &AccessTokenRow,
+        refresh: &RefreshTokenRow,
+    ) -> Result<bool, StoreError> {
+        // `Ok(false)` must not commit anything: the closure returns before any write.
+        self.write(|tx| {
+            let spent = tx
+                .prepare_cached(
+                    "UPDATE refresh_tokens SET used_at = ?1 \
+                     WHERE token_sha256 = ?2 AND used_at IS NULL AND revoked_at IS NULL",
+                )?
+                .execute(params![now, old.token_sha256])?;
+            if spent != 1 {
+                return Ok(false);
+            }
+            tx.prepare_cached(
+                "UPDATE access_tokens SET revoked_at = ?1 WHERE token_sha256 = ?2 AND revoked_at IS NULL",
+            )?
+            .execute(params![now, old.access_sha256])?;
+            insert_pair(tx, access, refresh)?;
+            Ok(true)
+        })
+    }
+
+    /// See [`crate::Store::insert_audit_events`].
+    pub(crate) fn insert_audit_events(&self, rows: &[AuditEventRow]) -> Result<(), StoreError> {
+        self.write(|tx| {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO audit_events (at, bene_id, application_id, action, detail) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for row in rows {
+                insert.execute(params![
+                    row.at,
+                    row.bene_id,
+                    row.application_id,
+                    row.action,
+                    row.detail
+                ])?;
+            }
+            Ok(())
+        })
+    }
+}
+
+fn open(path: &Path, flags: OpenFlags, busy_timeout: Duration) -> Result<Connection, StoreError> {
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| StoreError::Filesystem {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    conn.busy_timeout(busy_timeout).map_err(direct_error)?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    Ok(conn)
+}
+
+fn insert_pair(
+    tx: &rusqlite::Transaction<'_>,
+    access: &AccessTokenRow,
+    refresh: &RefreshTokenRow,
+) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO access_tokens \
+         (token_sha256, application_id, bene_id, scopes, expires_at, revoked_at, created_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        access.token_sha256,
+        access.application_id,
+        access.bene_id,
+        access.scopes,
+        access.expires_at,
+        access.revoked_at,
+        access.created_at
+    ])?;
+    tx.prepare_cached(
+        "INSERT INTO refresh_tokens \
+         (token_sha256, application_id, bene_id, scopes, access_sha256, created_at, used_at, revoked_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        refresh.token_sha256,
+        refresh.application_id,
+        refresh.bene_id,
+        refresh.scopes,
+        refresh.access_sha256,
+        refresh.created_at,
+        refresh.used_at,
+        refresh.revoked_at
+    ])?;
+    Ok(())
+}
+
+fn code_row(r: &Row<'_>) -> rusqlite::Result<AuthCodeRow> {
+    Ok(AuthCodeRow {
+        code_sha256: r.get(0)?,
+        application_id: r.get(1)?,
+        bene_id: r.get(2)?,
+        redirect_uri: r.get(3)?,
+        scopes: r.get(4)?,
+        code_challenge: r.get(5)?,
+        nonce: r.get(6)?,
+        expires_at: r.get(7)?,
+        used_at: r.get(8)?,
+    })
+}
+
+/// Reads the columns of [`crate::apps::APP_COLUMNS`], in that order.
+fn application_row(r: &Row<'_>) -> rusqlite::Result<ApplicationRow> {
+    Ok(ApplicationRow {
+        id: r.get(0)?,
+        client_id: r.get(1)?,
+        client_secret_sha256: r.get(2)?,
+        owner_id: r.get(3)?,
+        organization_id: r.get(4)?,
+        name: r.get(5)?,
+        environment: r.get(6)?,
+        data_access_type: r.get(7)?,
+        require_demographic_scopes: r.get(8)?,
+        active: r.get(9)?,
+        created_at: time_column(r, 10)?,
+        updated_at: time_column(r, 11)?,
+        links: AppLinks {
+            logo_uri: r.get(12)?,
+            website_uri: r.get(13)?,
+            policy_uri: r.get(14)?,
+            tos_uri: r.get(15)?,
+        },
+        redirect_uris: Vec::new(),
+    })
+}
+
+/// A time column as sqlx writes it on SQLite (RFC 3339 text), or as SQLite's own
+/// `datetime()` does (space-separated, no zone: UTC).
+fn time_column(r: &Row<'_>, index: usize) -> rusqlite::Result<DateTime<Utc>> {
+    let text: String = r.get(index)?;
+    parse_time(&text).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            index,
+            rusqlite::types::Type::Text,
+            format!("not a time: {text:?}").into(),
+        )
+    })
+}
+
+fn parse_time(text: &str) -> Option<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Some(t.with_timezone(&Utc));
+    }
+    ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f"]
+        .iter()
+        .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
+        .map(|naive| naive.and_utc())
+}
+
+/// Sorts a rusqlite error the way `From<sqlx::Error>` sorts sqlx's.
+fn direct_error(err: rusqlite::Error) -> StoreError {
+    use rusqlite::ErrorCode;
+    match &err {
+        rusqlite::Error::SqliteFailure(failure, message) => match failure.code {
+            ErrorCode::ConstraintViolation
+                if failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                    || failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY =>
+            {
+                StoreError::Conflict {
+                    constraint: crate::error::constraint_name(
+                        None,
+                        message.as_deref().unwrap_or_default(),
+                    ),
+                }
+            }
+            ErrorCode::ConstraintViolation
+                if failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY =>
+            {
+                StoreError::MissingReference
+            }
+            ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => {
+                StoreError::Unavailable("the database stayed locked by another writer".into())
+            }
+            ErrorCode::CannotOpen | ErrorCode::ReadOnly | ErrorCode::DiskFull => {
+                StoreError::Unavailable(format!("the database file cannot be used: {err}"))
+            }
+            _ => StoreError::Internal(Box::new(err)),
+        },
+        _ => StoreError::Internal(Box::new(err)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_as_sqlx_and_sqlite_write_them() {
+        let expected = DateTime::parse_from_rfc3339("2026-12-04T21:00:00.5Z")
+            .map(|t| t.with_timezone(&Utc))
+            .ok();
+        assert_eq!(parse_time("2026-12-04T21:00:00.500+00:00"), expected);
+        assert_eq!(parse_time("2026-12-04 21:00:00.5"), expected);
+        assert_eq!(parse_time("2026-12-04T21:00:00.5"), expected);
+        assert_eq!(parse_time("yesterday"), None);
+    }
+}
