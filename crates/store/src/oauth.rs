@@ -492,7 +492,7 @@ impl Store {
         now: i64,
     ) -> Result<CodeRedemption, StoreError> {
         if let Some(direct) = &self.direct {
-            return direct.redeem_code(code_sha256, now);
+            return direct.redeem_code(code_sha256, now).await;
         }
         let spend = format!(
             "UPDATE auth_codes SET used_at = $1 WHERE code_sha256 = $2 AND used_at IS NULL RETURNING {CODE_COLUMNS}"
@@ -515,6 +515,51 @@ impl Store {
         })
     }
 
+    /// The code with this hash, spent or not (nothing is written).
+    pub async fn auth_code(&self, code_sha256: &[u8]) -> Result<Option<AuthCodeRow>, StoreError> {
+        if let Some(direct) = &self.direct {
+            return direct.auth_code(code_sha256);
+        }
+        let sql = format!("SELECT {CODE_COLUMNS} FROM auth_codes WHERE code_sha256 = $1");
+        on_pool!(self, pool => {
+            Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(code_sha256).fetch_optional(pool).await?)
+        })
+    }
+
+    /// The token endpoint's one write for a code, in one transaction: spends the code
+    /// (once) and stores the token pair it buys. `false`, with nothing written, when the
+    /// code was already spent — by a concurrent request, since the caller read it unspent.
+    pub async fn spend_code_and_insert_pair(
+        &self,
+        code_sha256: &[u8],
+        now: i64,
+        access: &AccessTokenRow,
+        refresh: &RefreshTokenRow,
+    ) -> Result<bool, StoreError> {
+        if let Some(direct) = &self.direct {
+            return direct
+                .spend_code_and_insert_pair(code_sha256, now, access, refresh)
+                .await;
+        }
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let done = sqlx::query(
+                "UPDATE auth_codes SET used_at = $1 WHERE code_sha256 = $2 AND used_at IS NULL",
+            )
+            .bind(now)
+            .bind(code_sha256)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() != 1 {
+                tx.rollback().await?;
+                return Ok(false);
+            }
+            insert_token_pair!(self, tx, access, refresh);
+            tx.commit().await?;
+            Ok(true)
+        })
+    }
+
     /// Stores a new access and refresh token pair.
     pub async fn insert_token_pair(
         &self,
@@ -522,7 +567,7 @@ impl Store {
         refresh: &RefreshTokenRow,
     ) -> Result<(), StoreError> {
         if let Some(direct) = &self.direct {
-            return direct.insert_token_pair(access, refresh);
+            return direct.insert_token_pair(access, refresh).await;
         }
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -557,7 +602,7 @@ impl Store {
         refresh: &RefreshTokenRow,
     ) -> Result<bool, StoreError> {
         if let Some(direct) = &self.direct {
-            return direct.rotate_refresh_token(old, now, access, refresh);
+            return direct.rotate_refresh_token(old, now, access, refresh).await;
         }
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -827,7 +872,7 @@ impl Store {
             return Ok(());
         }
         if let Some(direct) = &self.direct {
-            return direct.insert_audit_events(rows);
+            return direct.insert_audit_events(rows).await;
         }
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;

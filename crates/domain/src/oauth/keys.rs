@@ -209,9 +209,16 @@ impl SigningKeys {
     /// # Errors
     /// `Internal` if serialization or the RSA operation fails (neither should).
     pub fn sign_id_token(&self, claims: &IdTokenClaims) -> Result<String, DomainError> {
-        let mut rng = self.blinding.lock().unwrap_or_else(|p| p.into_inner());
+        // The shared generator is held only to seed this signature's own: signatures run
+        // on every core at once (an RSA signature is milliseconds; the lock, nanoseconds).
+        let mut rng = {
+            let mut shared = self.blinding.lock().unwrap_or_else(|p| p.into_inner());
+            let mut seed = [0u8; 32];
+            rand::Rng::fill_bytes(&mut *shared, &mut seed);
+            ChaCha20Rng::from_seed(seed)
+        };
         let key = self.keys.first().ok_or_else(|| {
-            DomainError::internal(operation_id(&mut *rng), &KeyError("no signing key"))
+            DomainError::internal(operation_id(&mut rng), &KeyError("no signing key"))
         })?;
         let header = Header {
             alg: ALG.into(),
@@ -219,17 +226,16 @@ impl SigningKeys {
             kid: Some(key.kid.clone()),
         };
         let header = serde_json::to_vec(&header)
-            .map_err(|e| DomainError::internal(operation_id(&mut *rng), &e))?;
+            .map_err(|e| DomainError::internal(operation_id(&mut rng), &e))?;
         let payload = serde_json::to_vec(claims)
-            .map_err(|e| DomainError::internal(operation_id(&mut *rng), &e))?;
+            .map_err(|e| DomainError::internal(operation_id(&mut rng), &e))?;
         let mut token = URL_SAFE_NO_PAD.encode(header);
         token.push('.');
         token.push_str(&URL_SAFE_NO_PAD.encode(payload));
         let signature = key
             .signing
-            .try_sign_with_rng(&mut *rng, token.as_bytes())
-            .map_err(|e| DomainError::internal(operation_id(&mut *rng), &e))?;
-        drop(rng);
+            .try_sign_with_rng(&mut rng, token.as_bytes())
+            .map_err(|e| DomainError::internal(operation_id(&mut rng), &e))?;
         token.push('.');
         token.push_str(&URL_SAFE_NO_PAD.encode(signature.to_bytes()));
         Ok(token)

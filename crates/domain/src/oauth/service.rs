@@ -911,35 +911,91 @@ impl OAuth {
             ));
         }
         let now = self.now_ms();
+        let code_sha256 = sha256(code);
+        // Read first and spend in the same transaction as the token pair: one commit per
+        // exchange. A request that fails a check below still spends the code.
         let row = match self
             .deps
             .store
-            .redeem_code(&sha256(code), now)
+            .auth_code(&code_sha256)
             .await
             .map_err(|e| self.store_error(e))?
         {
-            CodeRedemption::Fresh(row) => row,
-            CodeRedemption::Replayed(row) => {
-                if row.application_id == app.id {
-                    // RFC 6749 §4.1.2: a reused code may have been stolen; what it issued dies.
-                    self.deps
-                        .store
-                        .revoke_pair_tokens(&row.application_id, row.bene_id, now)
-                        .await
-                        .map_err(|e| self.store_error(e))?;
-                    self.audit
-                        .record(Some(row.bene_id), Some(&app.id), "code-replay", "");
-                }
-                return Err(TokenError::invalid_grant(
-                    "The authorization code was already used; the tokens it issued are revoked.",
-                ));
-            }
-            CodeRedemption::Unknown => {
+            None => {
                 return Err(TokenError::invalid_grant(
                     "The authorization code is not valid.",
                 ));
             }
+            Some(row) if row.used_at.is_some() => return Err(self.code_replayed(app, &row).await),
+            Some(row) => row,
         };
+        if let Err(refusal) = self.check_code(app, p, &row, now) {
+            if let CodeRedemption::Replayed(spent) = self
+                .deps
+                .store
+                .redeem_code(&code_sha256, now)
+                .await
+                .map_err(|e| self.store_error(e))?
+            {
+                return Err(self.code_replayed(app, &spent).await);
+            }
+            return Err(refusal);
+        }
+        let grant = self
+            .deps
+            .store
+            .grant(&app.id, row.bene_id)
+            .await
+            .map_err(|e| self.store_error(e))?
+            .ok_or_else(|| TokenError::invalid_grant("The enrollee's authorization has ended."))?;
+        // A consent stores its grant and its code with the same time, so a code issued
+        // before the grant's consent belongs to a grant since replaced (a later consent,
+        // perhaps withholding demographics): one token set per enrollee and app.
+        if row.expires_at - self.settings.code_secs * 1000 < grant.created_at {
+            self.deps
+                .store
+                .redeem_code(&code_sha256, now)
+                .await
+                .map_err(|e| self.store_error(e))?;
+            return Err(TokenError::invalid_grant(
+                "The authorization code was replaced by a later authorization.",
+            ));
+        }
+        let scopes = Scopes::from_stored(&row.scopes);
+        let mut response = match self
+            .issue(
+                app,
+                row.bene_id,
+                &scopes,
+                grant.expires_at,
+                Spend::Code(&code_sha256),
+            )
+            .await
+        {
+            Err(IssueError::AlreadySpent) => return Err(self.code_replayed(app, &row).await),
+            Err(IssueError::Token(e)) => return Err(e),
+            Ok(response) => response,
+        };
+        if scopes.contains(Scope::OpenId) {
+            response.id_token = Some(
+                self.id_token(app, row.bene_id, row.nonce.clone(), &p.issuer)
+                    .await?,
+            );
+        }
+        self.audit
+            .record(Some(row.bene_id), Some(&app.id), "token", &response.scope);
+        Ok(response)
+    }
+
+    /// The checks a code must pass besides being unspent: client, expiry, redirect URI and
+    /// PKCE verifier.
+    fn check_code(
+        &self,
+        app: &ApplicationRow,
+        p: &TokenParams,
+        row: &AuthCodeRow,
+        now: i64,
+    ) -> Result<(), TokenError> {
         if row.application_id != app.id {
             return Err(TokenError::invalid_grant(
                 "The authorization code was issued to another client.",
@@ -968,31 +1024,28 @@ impl OAuth {
                 "code_verifier does not match the code_challenge.",
             ));
         }
-        let grant = self
-            .deps
-            .store
-            .grant(&app.id, row.bene_id)
-            .await
-            .map_err(|e| self.store_error(e))?
-            .ok_or_else(|| TokenError::invalid_grant("The enrollee's authorization has ended."))?;
-        // A consent stores its grant and its code with the same time, so a code issued
-        // before the grant's consent belongs to a grant since replaced (a later consent,
-        // perhaps withholding demographics): one token set per enrollee and app.
-        if row.expires_at - self.settings.code_secs * 1000 < grant.created_at {
-            return Err(TokenError::invalid_grant(
-                "The authorization code was replaced by a later authorization.",
-            ));
+        Ok(())
+    }
+
+    /// A code presented again (RFC 6749 §4.1.2): it may have been stolen, so what it issued
+    /// to this client dies.
+    async fn code_replayed(&self, app: &ApplicationRow, row: &AuthCodeRow) -> TokenError {
+        if row.application_id == app.id {
+            let now = self.now_ms();
+            if let Err(e) = self
+                .deps
+                .store
+                .revoke_pair_tokens(&row.application_id, row.bene_id, now)
+                .await
+            {
+                return TokenError::Domain(self.store_error(e));
+            }
+            self.audit
+                .record(Some(row.bene_id), Some(&app.id), "code-replay", "");
         }
-        let scopes = Scopes::from_stored(&row.scopes);
-        let mut response = self
-            .issue(app, row.bene_id, &scopes, grant.expires_at, None)
-            .await?;
-        if scopes.contains(Scope::OpenId) {
-            response.id_token = Some(self.id_token(app, row.bene_id, row.nonce, &p.issuer)?);
-        }
-        self.audit
-            .record(Some(row.bene_id), Some(&app.id), "token", &response.scope);
-        Ok(response)
+        TokenError::invalid_grant(
+            "The authorization code was already used; the tokens it issued are revoked.",
+        )
     }
 
     async fn refresh(
@@ -1058,8 +1111,20 @@ impl OAuth {
             }
         };
         let response = self
-            .issue(app, old.bene_id, &scopes, grant.expires_at, Some(&old))
-            .await?;
+            .issue(
+                app,
+                old.bene_id,
+                &scopes,
+                grant.expires_at,
+                Spend::Refresh(&old),
+            )
+            .await
+            .map_err(|e| match e {
+                IssueError::AlreadySpent => {
+                    TokenError::invalid_grant("The refresh token was already used or revoked.")
+                }
+                IssueError::Token(e) => e,
+            })?;
         self.audit
             .record(Some(old.bene_id), Some(&app.id), "refresh", &response.scope);
         Ok(response)
@@ -1072,8 +1137,8 @@ impl OAuth {
         bene_id: i64,
         scopes: &Scopes,
         grant_end: Option<i64>,
-        old: Option<&RefreshTokenRow>,
-    ) -> Result<TokenResponse, TokenError> {
+        spend: Spend<'_>,
+    ) -> Result<TokenResponse, IssueError> {
         let now = self.now();
         let now_ms = now.timestamp_millis();
         let ttl_ms = self.settings.access_token_secs * 1000;
@@ -1100,26 +1165,22 @@ impl OAuth {
             used_at: None,
             revoked_at: None,
         };
-        match old {
-            None => self
+        let stored = match spend {
+            Spend::Code(code_sha256) => self
                 .deps
                 .store
-                .insert_token_pair(&access, &refresh)
+                .spend_code_and_insert_pair(code_sha256, now_ms, &access, &refresh)
                 .await
-                .map_err(|e| self.store_error(e))?,
-            Some(old) => {
-                let rotated = self
-                    .deps
-                    .store
-                    .rotate_refresh_token(old, now_ms, &access, &refresh)
-                    .await
-                    .map_err(|e| self.store_error(e))?;
-                if !rotated {
-                    return Err(TokenError::invalid_grant(
-                        "The refresh token was already used or revoked.",
-                    ));
-                }
-            }
+                .map_err(|e| IssueError::Token(TokenError::Domain(self.store_error(e))))?,
+            Spend::Refresh(old) => self
+                .deps
+                .store
+                .rotate_refresh_token(old, now_ms, &access, &refresh)
+                .await
+                .map_err(|e| IssueError::Token(TokenError::Domain(self.store_error(e))))?,
+        };
+        if !stored {
+            return Err(IssueError::AlreadySpent);
         }
         let access_grant_expiration = match DataAccessType::parse(&app.data_access_type) {
             Ok(DataAccessType::ResearchStudy) => String::new(),
@@ -1138,7 +1199,9 @@ impl OAuth {
         })
     }
 
-    fn id_token(
+    /// Signs the ID token on the blocking pool: an RSA signature takes milliseconds, which
+    /// would stall every other request on this worker thread.
+    async fn id_token(
         &self,
         app: &ApplicationRow,
         bene_id: i64,
@@ -1156,7 +1219,11 @@ impl OAuth {
             nonce,
             patient: bene_id.to_string(),
         };
-        Ok(self.signing_keys()?.sign_id_token(&claims)?)
+        let keys = self.signing_keys()?;
+        let signed = tokio::task::spawn_blocking(move || keys.sign_id_token(&claims))
+            .await
+            .map_err(|e| TokenError::Domain(DomainError::internal(operation_id(&self.deps), &e)))?;
+        Ok(signed?)
     }
 
     // ---------------------------------------------------------------- revoke, introspect
@@ -1480,6 +1547,21 @@ fn error_redirect(redirect_uri: &str, error: &str, description: &str, state: &st
         url.push_str(&encode(state));
     }
     url
+}
+
+/// What a new token pair is paid with: a code (spent in the same transaction) or a refresh
+/// token (rotated in the same transaction).
+enum Spend<'a> {
+    Code(&'a [u8]),
+    Refresh(&'a RefreshTokenRow),
+}
+
+/// Why [`OAuth::issue`] stored nothing.
+enum IssueError {
+    /// The code or refresh token was spent by a concurrent request.
+    AlreadySpent,
+    /// Anything else, as the token endpoint reports it.
+    Token(TokenError),
 }
 
 #[cfg(test)]

@@ -53,4 +53,6 @@ contract!(
     token_pairs_land_whole_and_rotate,
     oauth_flow_codes_tokens_and_grants,
     login_failures_sessions_and_audit,
+    code_spends_with_its_token_pair_once,
+    concurrent_exchanges_land_or_fail_alone,
 );

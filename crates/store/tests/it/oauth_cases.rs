@@ -301,3 +301,187 @@ pub async fn login_failures_sessions_and_audit(f: Fixture) {
     assert!(f.store.audit_events_of(-4, 10).await.unwrap().is_empty());
     assert_eq!(f.store.organization_name("none").await.unwrap(), None);
 }
+
+/// The token endpoint's one commit per code: a read that writes nothing, then spend and
+/// store together — once; the loser of a race writes nothing at all.
+pub async fn code_spends_with_its_token_pair_once(f: Fixture) {
+    let owner = with_developer(&f, 1).await;
+    f.store
+        .insert_application(&app(6, &owner, "One commit", &["https://a.example.org/cb"]))
+        .await
+        .unwrap();
+    let now = at(0, 0).timestamp_millis();
+    let bene = -19_990_000_000_002_i64;
+    let code = AuthCodeRow {
+        code_sha256: vec![7; 32],
+        application_id: "app-6".into(),
+        bene_id: bene,
+        redirect_uri: "https://a.example.org/cb".into(),
+        scopes: "patient/Coverage.rs".into(),
+        code_challenge: "c".repeat(43),
+        nonce: Some("n".into()),
+        expires_at: now + 60_000,
+        used_at: None,
+    };
+    f.store
+        .insert_auth_codes(std::slice::from_ref(&code))
+        .await
+        .unwrap();
+    assert_eq!(f.store.auth_code(&[8; 32]).await.unwrap(), None);
+    // Reading does not spend.
+    assert_eq!(
+        f.store.auth_code(&[7; 32]).await.unwrap(),
+        Some(code.clone())
+    );
+    assert_eq!(
+        f.store.auth_code(&[7; 32]).await.unwrap(),
+        Some(code.clone())
+    );
+
+    let (access, refresh) = pair(40, "app-6", bene, now);
+    assert!(
+        f.store
+            .spend_code_and_insert_pair(&[7; 32], now + 9, &access, &refresh)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        f.store.auth_code(&[7; 32]).await.unwrap(),
+        Some(AuthCodeRow {
+            used_at: Some(now + 9),
+            ..code.clone()
+        })
+    );
+    let bearer = f.store.bearer(&access.token_sha256).await.unwrap().unwrap();
+    assert_eq!((bearer.bene_id, bearer.app_active), (bene, Some(true)));
+    assert_eq!(
+        f.store.refresh_token(&refresh.token_sha256).await.unwrap(),
+        Some(refresh.clone())
+    );
+
+    // Second spend (a concurrent request that also read the code unspent): nothing lands.
+    let (access2, refresh2) = pair(41, "app-6", bene, now);
+    assert!(
+        !f.store
+            .spend_code_and_insert_pair(&[7; 32], now + 10, &access2, &refresh2)
+            .await
+            .unwrap()
+    );
+    assert_eq!(f.store.bearer(&access2.token_sha256).await.unwrap(), None);
+    assert_eq!(
+        f.store.refresh_token(&refresh2.token_sha256).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        f.store.auth_code(&[7; 32]).await.unwrap().unwrap().used_at,
+        Some(now + 9)
+    );
+    // An unknown code spends nothing and stores nothing.
+    assert!(
+        !f.store
+            .spend_code_and_insert_pair(&[8; 32], now, &access2, &refresh2)
+            .await
+            .unwrap()
+    );
+    assert_eq!(f.store.bearer(&access2.token_sha256).await.unwrap(), None);
+    // A token pair that collides with a stored one fails whole: the code stays unspent.
+    let fresh = AuthCodeRow {
+        code_sha256: vec![9; 32],
+        ..code.clone()
+    };
+    f.store.insert_auth_codes(&[fresh]).await.unwrap();
+    let err = f
+        .store
+        .spend_code_and_insert_pair(&[9; 32], now, &access, &refresh2)
+        .await
+        .unwrap_err();
+    assert!(err.is_conflict_on("access_tokens.token_sha256"), "{err:?}");
+    assert_eq!(
+        f.store.auth_code(&[9; 32]).await.unwrap().unwrap().used_at,
+        None
+    );
+    assert_eq!(
+        f.store.refresh_token(&refresh2.token_sha256).await.unwrap(),
+        None
+    );
+}
+
+/// Many token-endpoint writes at once (on a file store they share commits): each lands or
+/// fails on its own, and a failing one takes nothing else down with it.
+pub async fn concurrent_exchanges_land_or_fail_alone(f: Fixture) {
+    let owner = with_developer(&f, 1).await;
+    f.store
+        .insert_application(&app(
+            7,
+            &owner,
+            "Many at once",
+            &["https://a.example.org/cb"],
+        ))
+        .await
+        .unwrap();
+    let now = at(0, 0).timestamp_millis();
+    let bene = -19_990_000_000_003_i64;
+    let codes: Vec<AuthCodeRow> = (0..40_u8)
+        .map(|n| AuthCodeRow {
+            code_sha256: vec![n; 32],
+            application_id: "app-7".into(),
+            bene_id: bene,
+            redirect_uri: "https://a.example.org/cb".into(),
+            scopes: "patient/Coverage.rs".into(),
+            code_challenge: "c".repeat(43),
+            nonce: None,
+            expires_at: now + 60_000,
+            used_at: None,
+        })
+        .collect();
+    f.store.insert_auth_codes(&codes).await.unwrap();
+    let mut tasks = tokio::task::JoinSet::new();
+    for n in 0..40_u8 {
+        let store = f.store.clone();
+        // Code 13 buys the same access token as code 12: exactly one of them must fail.
+        let token = if n == 13 { 12 } else { n };
+        let (access, refresh) = pair(token, "app-7", bene, now);
+        let refresh = RefreshTokenRow {
+            token_sha256: vec![n.wrapping_add(150); 32],
+            ..refresh
+        };
+        tasks.spawn(async move {
+            let result = store
+                .spend_code_and_insert_pair(&[n; 32], now + 1, &access, &refresh)
+                .await;
+            (n, result)
+        });
+    }
+    let mut landed = 0;
+    let mut conflicts = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        let (n, result) = joined.unwrap();
+        match result {
+            Ok(true) => landed += 1,
+            Ok(false) => panic!("code {n} was reported spent"),
+            Err(e) => {
+                assert!(e.is_conflict_on("access_tokens.token_sha256"), "{e:?}");
+                conflicts.push(n);
+            }
+        }
+    }
+    assert_eq!((landed, conflicts.len()), (39, 1), "{conflicts:?}");
+    let loser = conflicts[0];
+    assert!(loser == 12 || loser == 13);
+    // The loser's code is still unspent and its refresh token absent; every other code is
+    // spent with its pair stored.
+    for n in 0..40_u8 {
+        let code = f.store.auth_code(&[n; 32]).await.unwrap().unwrap();
+        let refresh = f
+            .store
+            .refresh_token(&[n.wrapping_add(150); 32])
+            .await
+            .unwrap();
+        if n == loser {
+            assert_eq!((code.used_at, refresh), (None, None));
+        } else {
+            assert_eq!(code.used_at, Some(now + 1), "code {n}");
+            assert!(refresh.is_some(), "refresh of code {n}");
+        }
+    }
+}
