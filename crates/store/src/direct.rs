@@ -30,7 +30,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, mpsc};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
 /// The direct connections of one SQLite file.
@@ -42,6 +42,14 @@ pub(crate) struct Direct {
     /// sender stops the thread.
     jobs: mpsc::Sender<Box<dyn WriteJob>>,
     closed: AtomicBool,
+    /// Tells the checkpoint thread to stop (set on close and drop).
+    stop_checkpoints: Arc<AtomicBool>,
+}
+
+impl Drop for Direct {
+    fn drop(&mut self) {
+        self.stop_checkpoints.store(true, Ordering::SeqCst);
+    }
 }
 
 impl std::fmt::Debug for Direct {
@@ -56,7 +64,9 @@ const MMAP_BYTES: u64 = 1 << 30;
 /// WAL pages between checkpoints on the direct writer. A checkpoint copies each changed page
 /// once however often it changed, and costs two `fsync`s, so fewer, larger ones write less
 /// (SQLite's default is 1,000 pages, 4 MB).
-const CHECKPOINT_PAGES: u32 = 2_000;
+const CHECKPOINT_PAGES: u32 = 16_000;
+/// How often the checkpoint thread copies the WAL back into the database.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(50);
 
 impl Direct {
     /// Opens the writer connection and starts its thread (the file must exist: sqlx
@@ -73,6 +83,22 @@ impl Direct {
                  PRAGMA wal_autocheckpoint = {CHECKPOINT_PAGES};"
             ))
             .map_err(direct_error)?;
+        let checkpointer = open(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            busy_timeout,
+        )?;
+        checkpointer
+            .execute_batch("PRAGMA synchronous = NORMAL;")
+            .map_err(direct_error)?;
+        let stop_checkpoints = Arc::new(AtomicBool::new(false));
+        let stop = stop_checkpoints.clone();
+        std::thread::Builder::new()
+            .name("bb-sqlite-checkpoint".into())
+            .spawn(move || checkpoint_loop(&checkpointer, &stop))
+            .map_err(|e| {
+                StoreError::Unavailable(format!("cannot start the checkpoint thread: {e}"))
+            })?;
         let (jobs, queue) = mpsc::channel();
         std::thread::Builder::new()
             .name("bb-sqlite-writer".into())
@@ -84,12 +110,14 @@ impl Direct {
             readers: Mutex::new(Vec::new()),
             jobs,
             closed: AtomicBool::new(false),
+            stop_checkpoints,
         })
     }
 
     /// Refuses every later call (as a closed sqlx pool does) and closes the readers.
     pub(crate) fn close(&self) {
         self.closed.store(true, Ordering::SeqCst);
+        self.stop_checkpoints.store(true, Ordering::SeqCst);
         self.readers
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -503,6 +531,19 @@ fn writer_loop(conn: &Connection, queue: &mpsc::Receiver<Box<dyn WriteJob>>) {
         }
         for settle in settles {
             settle.settle(commit.as_ref().map(|_| ()));
+        }
+    }
+}
+
+/// The checkpoint thread: copies committed WAL pages back into the database file every
+/// [`CHECKPOINT_EVERY`] (`PASSIVE`: it never blocks the writer or readers), so the writer
+/// thread does not stop to do it — its own automatic checkpoint, at [`CHECKPOINT_PAGES`],
+/// is only a backstop for when this thread cannot keep up.
+fn checkpoint_loop(conn: &Connection, stop: &AtomicBool) {
+    while !stop.load(Ordering::SeqCst) {
+        std::thread::sleep(CHECKPOINT_EVERY);
+        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            tracing::warn!(error = %e, "WAL checkpoint failed; will retry");
         }
     }
 }
