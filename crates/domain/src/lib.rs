@@ -15,6 +15,8 @@ pub mod fhir;
 pub mod health;
 pub mod logins;
 pub mod oauth;
+pub mod passwords;
+pub mod totp;
 
 pub use error::DomainError;
 

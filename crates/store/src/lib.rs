@@ -20,6 +20,7 @@ mod claims;
 mod connect;
 mod error;
 mod oauth;
+mod portal;
 mod schema;
 mod tokens;
 mod url;
@@ -36,6 +37,7 @@ pub use oauth::{
     AuditEventRow, AuditEventView, AuthCodeRow, AuthFlowRow, BearerRow, CodeRedemption,
     EnrolleeSessionRow, GrantRow, GrantView, LoginFailureRow, RefreshTokenRow,
 };
+pub use portal::{AccountTokenRow, NewMail, OutboxRow, PortalSessionRow, UserAuthRow};
 pub use schema::{MigrationReport, SchemaStatus};
 pub use tokens::AccessTokenRow;
 pub use url::{DatabaseUrl, DatabaseUrlError};

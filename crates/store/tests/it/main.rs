@@ -9,6 +9,7 @@
 mod backends;
 mod cases;
 mod oauth_cases;
+mod portal_cases;
 
 /// Generates one test per case and backend.
 macro_rules! contract {
@@ -53,4 +54,9 @@ contract!(
     token_pairs_land_whole_and_rotate,
     oauth_flow_codes_tokens_and_grants,
     login_failures_sessions_and_audit,
+    sign_up_is_all_or_nothing_and_verification_is_single_use,
+    login_failures_lock_the_account_and_age_out,
+    password_reset_and_change_end_every_session,
+    portal_sessions_and_totp_steps,
+    outbox_claims_once_retries_and_gives_up,
 );
