@@ -353,7 +353,7 @@ impl Accounts {
 
 /// A real argon2id hash (same parameters as account hashes) checked when the account does
 /// not exist, so that both paths cost the same. Computed once per process.
-fn dummy_hash() -> String {
+pub(crate) fn dummy_hash() -> String {
     static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     HASH.get_or_init(|| {
         Argon2::default()
