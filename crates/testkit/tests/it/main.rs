@@ -10,5 +10,6 @@ mod middleware;
 mod oauth;
 mod oauth_more;
 mod oauth_negative;
+mod portal;
 mod services;
 mod upstream_login;
