@@ -12,4 +12,5 @@ mod oauth_more;
 mod oauth_negative;
 mod portal;
 mod services;
+mod smtp_mail;
 mod upstream_login;
