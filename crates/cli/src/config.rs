@@ -26,6 +26,71 @@ pub struct Config {
     pub oauth: OAuthConfig,
     /// How enrollees log in.
     pub login: LoginConfig,
+    /// E-mail: the outbox's SMTP delivery and the links in messages.
+    pub mail: MailConfig,
+}
+
+/// `[mail]`
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailConfig {
+    /// SMTP server host. Empty: no delivery; messages stay in the outbox (the server says
+    /// so at start).
+    pub smtp_host: String,
+    /// SMTP server port (587 for STARTTLS, 465 for TLS).
+    pub smtp_port: u16,
+    /// `starttls` (required), `tls` (from the first byte) or `none` (a relay on the same
+    /// host or a test server only).
+    pub security: String,
+    /// SMTP user name; empty: no authentication.
+    pub smtp_username: String,
+    /// SMTP password; prefer `BLUEBUTTON__MAIL__SMTP_PASSWORD`. Never printed.
+    pub smtp_password: String,
+    /// The `From:` address.
+    pub from: String,
+    /// The public origin that links in e-mails point to (verification, password reset).
+    pub base_url: String,
+    /// Delivery attempts before a message is given up (marked failed).
+    pub max_attempts: u32,
+    /// Wait after the first failed attempt, in seconds; doubled after each further one
+    /// (at most six hours).
+    pub retry_base_secs: u64,
+    /// Longest one SMTP delivery may take, in seconds.
+    pub timeout_secs: u64,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        Self {
+            smtp_host: String::new(),
+            smtp_port: 587,
+            security: "starttls".into(),
+            smtp_username: String::new(),
+            smtp_password: String::new(),
+            from: "Blue Button sandbox <no-reply@localhost>".into(),
+            base_url: "http://localhost:8000".into(),
+            max_attempts: 8,
+            retry_base_secs: 60,
+            timeout_secs: 30,
+        }
+    }
+}
+
+impl std::fmt::Debug for MailConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailConfig")
+            .field("smtp_host", &self.smtp_host)
+            .field("smtp_port", &self.smtp_port)
+            .field("security", &self.security)
+            .field("smtp_username", &self.smtp_username)
+            .field("smtp_password", &"***")
+            .field("from", &self.from)
+            .field("base_url", &self.base_url)
+            .field("max_attempts", &self.max_attempts)
+            .field("retry_base_secs", &self.retry_base_secs)
+            .field("timeout_secs", &self.timeout_secs)
+            .finish()
+    }
 }
 
 /// `[oauth]`
@@ -378,10 +443,34 @@ mod tests {
     fn debug_hides_the_database_password() {
         let mut config = Config::default();
         config.database.url = "postgres://bb:hunter2-secret@db:5432/bb".into();
+        config.mail.smtp_password = "smtp-hunter2".into();
         let shown = format!("{config:?}");
         assert!(
-            !shown.contains("hunter2-secret") && shown.contains("db:5432"),
+            !shown.contains("hunter2-secret")
+                && !shown.contains("smtp-hunter2")
+                && shown.contains("db:5432"),
             "{shown}"
+        );
+    }
+
+    #[test]
+    fn mail_settings_come_from_the_environment_too() {
+        let config = load(
+            None,
+            env(&[
+                ("BLUEBUTTON__MAIL__SMTP_HOST", "127.0.0.1"),
+                ("BLUEBUTTON__MAIL__SMTP_PORT", "2525"),
+                ("BLUEBUTTON__MAIL__SECURITY", "none"),
+            ]),
+        )
+        .unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(
+            (
+                config.mail.smtp_host.as_str(),
+                config.mail.smtp_port,
+                config.mail.security.as_str()
+            ),
+            ("127.0.0.1", 2525, "none")
         );
     }
 

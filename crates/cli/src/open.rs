@@ -112,3 +112,73 @@ pub async fn with_oauth(config: &Config, services: Services) -> Result<Services,
     };
     Ok(services.with_oauth(keys, upstream))
 }
+
+/// `[mail]`, checked: built before the store is opened, so a bad setting writes nothing.
+pub struct MailSetup {
+    base_url: String,
+    settings: bb_domain::mail::MailSettings,
+    transport: Option<Arc<bb_domain::mail::SmtpTransport>>,
+}
+
+/// Checks `[mail]`: the origin of e-mailed links, the retry settings and, with `smtp_host`
+/// set, the SMTP transport (which connects only when it sends).
+pub fn mail_setup(config: &Config) -> Result<MailSetup, CliError> {
+    use bb_domain::mail::{MailSettings, SmtpConfig, SmtpSecurity, SmtpTransport};
+    let mail = &config.mail;
+    let base = url::Url::parse(&mail.base_url)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
+        .ok_or_else(|| {
+            CliError::Failed(format!(
+                "[mail] base_url must be an http(s) origin like https://sandbox.example.org, not {:?}",
+                mail.base_url
+            ))
+        })?;
+    let settings = MailSettings {
+        max_attempts: i64::from(mail.max_attempts.max(1)),
+        retry_base_secs: i64::try_from(mail.retry_base_secs.max(1)).unwrap_or(60),
+        ..MailSettings::default()
+    };
+    let transport = if mail.smtp_host.trim().is_empty() {
+        None
+    } else {
+        let security = SmtpSecurity::parse(&mail.security)
+            .map_err(|e| CliError::Failed(format!("[mail] {e}")))?;
+        let transport = SmtpTransport::new(&SmtpConfig {
+            host: mail.smtp_host.clone(),
+            port: mail.smtp_port,
+            security,
+            from: mail.from.clone(),
+            username: mail.smtp_username.clone(),
+            password: secrecy::SecretString::from(mail.smtp_password.clone()),
+            timeout: Duration::from_secs(mail.timeout_secs.max(1)),
+        })
+        .map_err(|e| CliError::Failed(format!("[mail] {e}")))?;
+        Some(Arc::new(transport))
+    };
+    Ok(MailSetup {
+        base_url: base.as_str().trim_end_matches('/').to_owned(),
+        settings,
+        transport,
+    })
+}
+
+/// Applies a checked `[mail]` to the services and says how mail goes out: by SMTP, or not
+/// at all (messages stay in the outbox).
+pub fn with_mail(config: &Config, services: Services, setup: MailSetup) -> Services {
+    let mut portal = services.portal.settings();
+    portal.base_url = setup.base_url;
+    services.portal.set_settings(portal);
+    services.mail.set_settings(setup.settings);
+    match setup.transport {
+        Some(transport) => {
+            services.mail.set_transport(transport);
+            let mail = &config.mail;
+            tracing::info!(host = %mail.smtp_host, port = mail.smtp_port, security = %mail.security, "e-mail is delivered by SMTP");
+        }
+        None => tracing::warn!(
+            "e-mail is not delivered: [mail] smtp_host is not set; messages stay in the outbox"
+        ),
+    }
+    services
+}

@@ -1,9 +1,9 @@
 //! Developer and staff accounts: e-mail, password rules, argon2id hashing, organizations.
 //!
 //! Passwords are hashed with argon2id (19 MiB, 2 passes, 1 lane: the OWASP baseline) on a
-//! blocking thread so that hashing never stalls the async workers. Password rule: 12 to 128
-//! characters, not all one character, not the e-mail itself; length beats composition rules
-//! (NIST SP 800-63B §3.1.1.2).
+//! blocking thread so that hashing never stalls the async workers. Password rules are in
+//! [`crate::passwords`]: 12 to 128 characters, not a common password, nothing close to the
+//! e-mail or the name; length beats composition rules (NIST SP 800-63B §5.1.1.2).
 
 use crate::clock::new_id;
 use crate::{Deps, DomainError};
@@ -72,40 +72,19 @@ pub struct Password(SecretString);
 
 impl Password {
     /// Minimum length in characters.
-    pub const MIN_CHARS: usize = 12;
+    pub const MIN_CHARS: usize = crate::passwords::MIN_CHARS;
     /// Maximum length in characters (bounds hashing work).
-    pub const MAX_CHARS: usize = 128;
+    pub const MAX_CHARS: usize = crate::passwords::MAX_CHARS;
 
-    /// Checks a new password for an account with this e-mail.
+    /// Checks a new password for an account with this e-mail (see [`crate::passwords`]).
     pub fn parse(raw: &str, email: Option<&Email>) -> Result<Self, DomainError> {
-        let chars = raw.chars().count();
-        if chars < Self::MIN_CHARS {
-            return Err(DomainError::invalid(
-                "password",
-                format!("must be at least {} characters", Self::MIN_CHARS),
-            ));
-        }
-        if chars > Self::MAX_CHARS {
-            return Err(DomainError::invalid(
-                "password",
-                format!("must be at most {} characters", Self::MAX_CHARS),
-            ));
-        }
-        let mut distinct: Vec<char> = raw.chars().collect();
-        distinct.sort_unstable();
-        distinct.dedup();
-        if distinct.len() < 4 {
-            return Err(DomainError::invalid(
-                "password",
-                "must use at least 4 different characters",
-            ));
-        }
-        if email.is_some_and(|e| raw.to_lowercase().contains(e.as_str())) {
-            return Err(DomainError::invalid(
-                "password",
-                "must not contain the e-mail address",
-            ));
-        }
+        Self::parse_for(raw, email, "")
+    }
+
+    /// Checks a new password for an account with this e-mail and name (see
+    /// [`crate::passwords`]).
+    pub fn parse_for(raw: &str, email: Option<&Email>, name: &str) -> Result<Self, DomainError> {
+        crate::passwords::check(raw, email.map_or("", Email::as_str), name)?;
         Ok(Self(SecretString::from(raw.to_owned())))
     }
 
@@ -262,6 +241,7 @@ async fn verified_user(
     Ok(UserRow {
         id: operation_id(deps),
         email: email.as_str().to_owned(),
+        name: String::new(),
         password_hash: hash_password(deps, password).await?,
         kind: if role.is_some() { "staff" } else { "developer" }.into(),
         staff_role: role.map(|r| r.as_str().to_owned()),
@@ -373,7 +353,7 @@ impl Accounts {
 
 /// A real argon2id hash (same parameters as account hashes) checked when the account does
 /// not exist, so that both paths cost the same. Computed once per process.
-fn dummy_hash() -> String {
+pub(crate) fn dummy_hash() -> String {
     static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     HASH.get_or_init(|| {
         Argon2::default()

@@ -14,7 +14,11 @@ mod error;
 pub mod fhir;
 pub mod health;
 pub mod logins;
+pub mod mail;
 pub mod oauth;
+pub mod passwords;
+pub mod portal;
+pub mod totp;
 
 pub use error::DomainError;
 
@@ -51,6 +55,10 @@ pub struct Services {
     pub logins: logins::Logins,
     /// Health checks.
     pub health: health::Health,
+    /// The outbox and its sender.
+    pub mail: mail::Mail,
+    /// Developer portal accounts: sign-up, login, sessions, TOTP, password reset.
+    pub portal: portal::Portal,
     deps: Arc<Deps>,
 }
 
@@ -60,6 +68,7 @@ impl Services {
         let deps = Arc::new(deps);
         let audit = audit::Audit::new(deps.clone());
         let oauth = oauth::service::OAuth::new(deps.clone(), audit.clone());
+        let mail = mail::Mail::new(deps.clone());
         Self {
             accounts: accounts::Accounts::new(deps.clone()),
             apps: apps::Apps::new(deps.clone()),
@@ -69,6 +78,8 @@ impl Services {
             audit,
             logins: logins::Logins::new(deps.clone()),
             health: health::Health::new(deps.clone()),
+            portal: portal::Portal::new(deps.clone(), mail.clone()),
+            mail,
             deps,
         }
     }

@@ -2,6 +2,7 @@
 //! sandbox's Medicare logins (`sandbox_logins`). Rows carry plain values; the domain
 //! parses them into its own types.
 
+use crate::portal::{AccountTokenRow, NewMail, insert_account_token_tx, insert_mail_tx};
 use crate::{Store, StoreError, on_pool};
 use chrono::{DateTime, Utc};
 
@@ -12,6 +13,8 @@ pub struct UserRow {
     pub id: String,
     /// Normalised e-mail.
     pub email: String,
+    /// The person's name (empty for accounts made before names were asked).
+    pub name: String,
     /// PHC string of the password hash.
     pub password_hash: String,
     /// `developer` or `staff`.
@@ -53,7 +56,49 @@ pub struct SandboxLoginRow {
 }
 
 const USER_COLUMNS: &str =
-    "id, email, password_hash, kind, staff_role, email_verified_at, created_at";
+    "id, email, name, password_hash, kind, staff_role, email_verified_at, created_at";
+
+/// Inserts the user, finds or creates the organization, adds the membership (owner of a
+/// new organization, member of an existing one) inside transaction `$tx`; evaluates to the
+/// organization.
+macro_rules! insert_developer_tx {
+    ($tx:expr, $user:expr, $organization:expr) => {{
+        let user: &UserRow = $user;
+        let organization: &OrganizationRow = $organization;
+        insert_user_query(user).execute(&mut *$tx).await?;
+        let existing: Option<OrganizationRow> = sqlx::query_as(
+            "SELECT id, name, name_key, created_at FROM organizations WHERE name_key = $1",
+        )
+        .bind(&organization.name_key)
+        .fetch_optional(&mut *$tx)
+        .await?;
+        let (org, role) = match existing {
+            Some(org) => (org, "member"),
+            None => {
+                sqlx::query(
+                    "INSERT INTO organizations (id, name, name_key, created_at) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(&organization.id)
+                .bind(&organization.name)
+                .bind(&organization.name_key)
+                .bind(organization.created_at)
+                .execute(&mut *$tx)
+                .await?;
+                (organization.clone(), "owner")
+            }
+        };
+        sqlx::query(
+            "INSERT INTO organization_members (organization_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&org.id)
+        .bind(&user.id)
+        .bind(role)
+        .bind(user.created_at)
+        .execute(&mut *$tx)
+        .await?;
+        org
+    }};
+}
 
 impl Store {
     /// Inserts a user. Fails with `Conflict { constraint: "users.email" }` on a taken e-mail.
@@ -74,37 +119,27 @@ impl Store {
     ) -> Result<OrganizationRow, StoreError> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            insert_user_query(user).execute(&mut *tx).await?;
-            let existing: Option<OrganizationRow> = sqlx::query_as(
-                "SELECT id, name, name_key, created_at FROM organizations WHERE name_key = $1",
-            )
-            .bind(&organization.name_key)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let (org, role) = match existing {
-                Some(org) => (org, "member"),
-                None => {
-                    sqlx::query(
-                        "INSERT INTO organizations (id, name, name_key, created_at) VALUES ($1, $2, $3, $4)",
-                    )
-                    .bind(&organization.id)
-                    .bind(&organization.name)
-                    .bind(&organization.name_key)
-                    .bind(organization.created_at)
-                    .execute(&mut *tx)
-                    .await?;
-                    (organization.clone(), "owner")
-                }
-            };
-            sqlx::query(
-                "INSERT INTO organization_members (organization_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)",
-            )
-            .bind(&org.id)
-            .bind(&user.id)
-            .bind(role)
-            .bind(user.created_at)
-            .execute(&mut *tx)
-            .await?;
+            let org = insert_developer_tx!(tx, user, organization);
+            tx.commit().await?;
+            Ok(org)
+        })
+    }
+
+    /// A developer's sign-up: the developer and their organization as
+    /// [`Store::insert_developer`], the e-mail verification token and the message that
+    /// carries it, in one transaction (all or nothing).
+    pub async fn sign_up_developer(
+        &self,
+        user: &UserRow,
+        organization: &OrganizationRow,
+        token: &AccountTokenRow,
+        mail: &NewMail,
+    ) -> Result<OrganizationRow, StoreError> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let org = insert_developer_tx!(tx, user, organization);
+            insert_account_token_tx!(tx, token);
+            insert_mail_tx!(tx, mail);
             tx.commit().await?;
             Ok(org)
         })
@@ -194,11 +229,12 @@ where
     Option<DateTime<Utc>>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {
     sqlx::query(
-        "INSERT INTO users (id, email, password_hash, kind, staff_role, email_verified_at, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO users (id, email, name, password_hash, kind, staff_role, email_verified_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(&user.id)
     .bind(&user.email)
+    .bind(&user.name)
     .bind(&user.password_hash)
     .bind(&user.kind)
     .bind(&user.staff_role)

@@ -21,6 +21,7 @@ mod connect;
 mod direct;
 mod error;
 mod oauth;
+mod portal;
 mod schema;
 mod tokens;
 mod url;
@@ -37,6 +38,7 @@ pub use oauth::{
     AuditEventRow, AuditEventView, AuthCodeRow, AuthFlowRow, BearerRow, CodeRedemption,
     EnrolleeSessionRow, GrantRow, GrantView, LoginFailureRow, RefreshTokenRow,
 };
+pub use portal::{AccountTokenRow, NewMail, OutboxRow, PortalSessionRow, UserAuthRow};
 pub use schema::{MigrationReport, SchemaStatus};
 pub use tokens::AccessTokenRow;
 pub use url::{DatabaseUrl, DatabaseUrlError};

@@ -4,6 +4,7 @@
 //! database; nothing is shared between tests.
 
 pub mod oauth;
+pub mod portal;
 
 use bb_domain::clock::{FakeClock, SeededEntropy};
 use bb_domain::{Deps, Services};

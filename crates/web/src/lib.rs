@@ -11,6 +11,7 @@ mod health;
 mod middleware;
 pub mod oauth;
 pub mod pages;
+pub mod portal;
 pub use middleware::RequestId;
 mod serve;
 mod state;
@@ -47,6 +48,7 @@ pub fn router(state: AppState) -> Router {
         .route("/favicon.ico", get(favicon))
         .merge(fhir::routes())
         .merge(oauth::routes())
+        .merge(portal::routes())
         .merge(pages::static_routes())
         .fallback(errors::not_found)
         .layer(

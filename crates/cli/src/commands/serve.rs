@@ -16,6 +16,7 @@ use tokio::net::TcpListener;
 /// Runs the server.
 pub async fn run(config: &Config) -> Result<(), CliError> {
     let url = open::database_url(config)?;
+    let mail_setup = open::mail_setup(config)?;
     let listener = bind(&config.server.bind).await?;
     let local = listener
         .local_addr()
@@ -23,8 +24,10 @@ pub async fn run(config: &Config) -> Result<(), CliError> {
     let (store, report) = open::store(config, &url).await?;
     let services = open::services(store.clone());
     let services = open::with_oauth(config, services).await?;
+    let services = open::with_mail(config, services, mail_setup);
     ensure_sandbox(config, &services).await?;
     let audit = services.audit.clone();
+    let mail = services.mail.clone();
     let state = AppState {
         services,
         config: WebConfig {
@@ -35,6 +38,7 @@ pub async fn run(config: &Config) -> Result<(), CliError> {
         },
     };
     let app = bb_web::router(state);
+    mail.start();
     tracing::info!(
         address = %format!("http://{local}"),
         backend = report.backend,

@@ -117,6 +117,31 @@ fn port_in_use_writes_nothing() {
 }
 
 #[test]
+fn bad_mail_settings_write_nothing() {
+    let dir = tempdir();
+    for (key, value, words) in [
+        (
+            "BLUEBUTTON__MAIL__BASE_URL",
+            "javascript:alert(1)",
+            &["[mail] base_url", "http(s) origin"][..],
+        ),
+        (
+            "BLUEBUTTON__MAIL__SECURITY",
+            "ssl",
+            &["[mail]", "starttls, tls, none"][..],
+        ),
+    ] {
+        let out = crate::support::command(dir.path(), &["serve", "--bind", "127.0.0.1:0"])
+            .env("BLUEBUTTON__MAIL__SMTP_HOST", "127.0.0.1")
+            .env(key, value)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_one_line_failure(&out, 1, words);
+        assert!(files(dir.path()).is_empty(), "{:?}", files(dir.path()));
+    }
+}
+
+#[test]
 fn config_file_typos_are_named() {
     let dir = tempdir();
     let file = dir.path().join("bb.toml");

@@ -76,6 +76,7 @@ fn serves_health_then_stops_on_sigterm() {
     let messages: Vec<&str> = lines.iter().filter_map(|l| l["message"].as_str()).collect();
     for expected in [
         "listening",
+        "e-mail is not delivered: [mail] smtp_host is not set; messages stay in the outbox",
         "request finished",
         "shutting down: finishing requests in flight",
         "stopped",

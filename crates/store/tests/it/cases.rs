@@ -10,10 +10,11 @@ pub(crate) fn at(secs: i64, micros: u32) -> DateTime<Utc> {
         .unwrap_or_else(|| panic!("bad time"))
 }
 
-fn user(n: u32) -> UserRow {
+pub(crate) fn user(n: u32) -> UserRow {
     UserRow {
         id: format!("user-{n}"),
         email: format!("dev{n}@example.org"),
+        name: format!("Dev {n}"),
         password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaA".into(),
         kind: "developer".into(),
         staff_role: None,
@@ -22,7 +23,7 @@ fn user(n: u32) -> UserRow {
     }
 }
 
-fn org(id: &str, name: &str) -> OrganizationRow {
+pub(crate) fn org(id: &str, name: &str) -> OrganizationRow {
     OrganizationRow {
         id: id.into(),
         name: name.into(),
@@ -817,4 +818,10 @@ pub async fn token_pairs_land_whole_and_rotate(f: Fixture) {
 pub use crate::oauth_cases::{
     code_spends_with_its_token_pair_once, concurrent_exchanges_land_or_fail_alone,
     login_failures_sessions_and_audit, oauth_flow_codes_tokens_and_grants,
+};
+
+pub use crate::portal_cases::{
+    login_failures_lock_the_account_and_age_out, outbox_claims_once_retries_and_gives_up,
+    password_reset_and_change_end_every_session, portal_sessions_and_totp_steps,
+    sign_up_is_all_or_nothing_and_verification_is_single_use,
 };

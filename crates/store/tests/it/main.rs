@@ -9,6 +9,7 @@
 mod backends;
 mod cases;
 mod oauth_cases;
+mod portal_cases;
 
 /// Generates one test per case and backend.
 macro_rules! contract {
@@ -55,4 +56,9 @@ contract!(
     login_failures_sessions_and_audit,
     code_spends_with_its_token_pair_once,
     concurrent_exchanges_land_or_fail_alone,
+    sign_up_is_all_or_nothing_and_verification_is_single_use,
+    login_failures_lock_the_account_and_age_out,
+    password_reset_and_change_end_every_session,
+    portal_sessions_and_totp_steps,
+    outbox_claims_once_retries_and_gives_up,
 );

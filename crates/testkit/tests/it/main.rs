@@ -10,5 +10,7 @@ mod middleware;
 mod oauth;
 mod oauth_more;
 mod oauth_negative;
+mod portal;
 mod services;
+mod smtp_mail;
 mod upstream_login;
