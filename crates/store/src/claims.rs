@@ -399,14 +399,14 @@ impl ClaimsTx {
 }
 
 #[derive(sqlx::FromRow)]
-struct ClaimColumns {
-    bene_id: i64,
-    claim_type: i16,
-    claim_id: i64,
-    service_from: Option<i32>,
-    service_thru: Option<i32>,
-    last_updated: i64,
-    data: Vec<u8>,
+pub(crate) struct ClaimColumns {
+    pub(crate) bene_id: i64,
+    pub(crate) claim_type: i16,
+    pub(crate) claim_id: i64,
+    pub(crate) service_from: Option<i32>,
+    pub(crate) service_thru: Option<i32>,
+    pub(crate) last_updated: i64,
+    pub(crate) data: Vec<u8>,
 }
 
 impl From<ClaimColumns> for ClaimRow {
@@ -431,12 +431,12 @@ struct PageColumns {
 }
 
 #[derive(sqlx::FromRow)]
-struct BeneficiaryColumns {
-    bene_id: i64,
-    rfrnc_yr: i32,
-    mbi: Option<String>,
-    last_updated: i64,
-    data: Vec<u8>,
+pub(crate) struct BeneficiaryColumns {
+    pub(crate) bene_id: i64,
+    pub(crate) rfrnc_yr: i32,
+    pub(crate) mbi: Option<String>,
+    pub(crate) last_updated: i64,
+    pub(crate) data: Vec<u8>,
 }
 
 impl From<BeneficiaryColumns> for BeneficiaryRow {
@@ -472,7 +472,7 @@ impl From<HistoryColumns> for BeneficiaryHistoryRow {
     }
 }
 
-const CLAIM_COLUMNS: &str =
+pub(crate) const CLAIM_COLUMNS: &str =
     "bene_id, claim_type, claim_id, service_from, service_thru, last_updated, data";
 
 impl Store {
@@ -491,6 +491,9 @@ impl Store {
         claim_type: i16,
         claim_id: i64,
     ) -> Result<Option<ClaimRow>, StoreError> {
+        if let Some(direct) = &self.direct {
+            return direct.claim(claim_type, claim_id);
+        }
         crate::on_pool!(self, pool => {
             let row: Option<ClaimColumns> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT {CLAIM_COLUMNS} FROM claims WHERE claim_type = $1 AND claim_id = $2"
@@ -559,6 +562,9 @@ impl Store {
             n + 3
         );
         let count_sql = format!("SELECT COUNT(*) FROM claims WHERE bene_id = $1{conditions}");
+        if let Some(direct) = &self.direct {
+            return direct.claims_page(&page_sql, &count_sql, bene_id, &values, limit, offset);
+        }
         crate::on_pool!(self, pool => {
             let mut rows = Vec::new();
             let mut total = 0i64;
@@ -640,6 +646,9 @@ impl Store {
 
     /// Every reference-year record of a beneficiary, oldest year first.
     pub async fn beneficiary_years(&self, bene_id: i64) -> Result<Vec<BeneficiaryRow>, StoreError> {
+        if let Some(direct) = &self.direct {
+            return direct.beneficiary_years(bene_id);
+        }
         crate::on_pool!(self, pool => {
             let rows: Vec<BeneficiaryColumns> = sqlx::query_as(
                 "SELECT bene_id, rfrnc_yr, mbi, last_updated, data FROM beneficiaries \

@@ -23,9 +23,11 @@
 
 use crate::StoreError;
 use crate::apps::{AppLinks, ApplicationRow};
+use crate::claims::{BeneficiaryColumns, ClaimColumns};
 use crate::oauth::RefreshTokenRow;
 use crate::oauth::{AuditEventRow, AuthCodeRow, BearerRow, CodeRedemption, GrantRow};
 use crate::tokens::AccessTokenRow;
+use crate::{BeneficiaryRow, ClaimPage, ClaimRow};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params};
 use std::path::{Path, PathBuf};
@@ -331,6 +333,90 @@ impl Direct {
         })
     }
 
+    /// See [`crate::Store::claim`].
+    pub(crate) fn claim(
+        &self,
+        claim_type: i16,
+        claim_id: i64,
+    ) -> Result<Option<ClaimRow>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM claims WHERE claim_type = ?1 AND claim_id = ?2",
+            crate::claims::CLAIM_COLUMNS
+        );
+        self.read(|conn| {
+            conn.prepare_cached(&sql)?
+                .query_row(params![claim_type, claim_id], claim_columns)
+                .optional()
+        })
+        .map(|row| row.map(ClaimRow::from))
+    }
+
+    /// See [`crate::Store::claims_page_of`]: the same SQL texts (`$n` placeholders, bound
+    /// by position: each appears once, in order), the page with its window count, or the
+    /// count alone when the page is empty.
+    pub(crate) fn claims_page(
+        &self,
+        page_sql: &str,
+        count_sql: &str,
+        bene_id: i64,
+        values: &[i64],
+        limit: i64,
+        offset: i64,
+    ) -> Result<ClaimPage, StoreError> {
+        self.read(|conn| {
+            let mut rows = Vec::new();
+            let mut total = 0;
+            if limit > 0 {
+                let mut statement = conn.prepare_cached(page_sql)?;
+                let mut bound: Vec<i64> = Vec::with_capacity(values.len() + 3);
+                bound.push(bene_id);
+                bound.extend_from_slice(values);
+                bound.extend([limit, offset]);
+                let total_at = CLAIM_COLUMN_COUNT;
+                let mut found = statement.query(rusqlite::params_from_iter(bound.iter()))?;
+                while let Some(row) = found.next()? {
+                    if rows.is_empty() {
+                        total = row.get(total_at)?;
+                    }
+                    rows.push(ClaimRow::from(claim_columns(row)?));
+                }
+            }
+            if rows.is_empty() {
+                let mut bound: Vec<i64> = Vec::with_capacity(values.len() + 1);
+                bound.push(bene_id);
+                bound.extend_from_slice(values);
+                total = conn
+                    .prepare_cached(count_sql)?
+                    .query_row(rusqlite::params_from_iter(bound.iter()), |r| r.get(0))?;
+            }
+            Ok(ClaimPage { total, rows })
+        })
+    }
+
+    /// See [`crate::Store::beneficiary_years`].
+    pub(crate) fn beneficiary_years(
+        &self,
+        bene_id: i64,
+    ) -> Result<Vec<BeneficiaryRow>, StoreError> {
+        self.read(|conn| {
+            conn.prepare_cached(
+                "SELECT bene_id, rfrnc_yr, mbi, last_updated, data FROM beneficiaries \
+                 WHERE bene_id = ?1 ORDER BY rfrnc_yr",
+            )?
+            .query_map([bene_id], |r| {
+                Ok(BeneficiaryColumns {
+                    bene_id: r.get(0)?,
+                    rfrnc_yr: r.get(1)?,
+                    mbi: r.get(2)?,
+                    last_updated: r.get(3)?,
+                    data: r.get(4)?,
+                })
+            })?
+            .map(|row| row.map(BeneficiaryRow::from))
+            .collect()
+        })
+    }
+
     /// See [`crate::Store::refresh_token`].
     pub(crate) fn refresh_token(
         &self,
@@ -619,6 +705,21 @@ fn insert_pair(
         refresh.revoked_at
     ])?;
     Ok(())
+}
+
+/// Columns of [`crate::claims::CLAIM_COLUMNS`]; a page query adds its count after them.
+const CLAIM_COLUMN_COUNT: usize = 7;
+
+fn claim_columns(r: &Row<'_>) -> rusqlite::Result<ClaimColumns> {
+    Ok(ClaimColumns {
+        bene_id: r.get(0)?,
+        claim_type: r.get(1)?,
+        claim_id: r.get(2)?,
+        service_from: r.get(3)?,
+        service_thru: r.get(4)?,
+        last_updated: r.get(5)?,
+        data: r.get(6)?,
+    })
 }
 
 fn code_row(r: &Row<'_>) -> rusqlite::Result<AuthCodeRow> {
