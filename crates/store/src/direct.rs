@@ -3,19 +3,22 @@
 //! sqlx runs every SQLite statement on a worker thread owned by the connection and hands
 //! the rows back through a channel, and its pool pings a connection before lending it. On
 //! a 2-core machine that costs 100–200 µs per statement, while the statements of the hot
-//! paths — the bearer check of every FHIR call, and the token endpoint's client lookup,
-//! code redemption, grant read and token pair insert — take 5–30 µs inside SQLite. This
-//! module runs exactly those statements on plain `rusqlite` connections to the same file,
-//! synchronously on the calling thread (see `docs/design/storage-hot-paths.md`):
+//! paths take 5–30 µs inside SQLite. This module runs exactly those statements on plain
+//! `rusqlite` connections to the same file (see `docs/design/storage-hot-paths.md`):
 //!
-//! - **Readers**: a stack of read-only connections; a call pops one (opening one when
-//!   none is free), runs its cached prepared statement and pushes it back. Calls never
+//! - **Readers** (the bearer check; the token endpoint's client, code, grant and refresh
+//!   token reads; the FHIR claim, claim page and beneficiary reads): a stack of read-only
+//!   connections; a call pops one (opening one when none is free), runs its cached
+//!   prepared statement synchronously on the calling thread and pushes it back. Calls never
 //!   `await` while holding a connection, so there are never more connections than threads
 //!   calling at once. In WAL mode a reader never waits for the writer.
-//! - **Writer**: one read-write connection behind a mutex, each write one short
-//!   `BEGIN IMMEDIATE` transaction. Writers of the sqlx pool (consent, admin commands) and of
-//!   other processes still take SQLite's own file lock, so the two paths exclude each other
-//!   correctly; the busy timeout bounds the wait.
+//! - **Writer** (code redemption with its token pair, refresh rotation, audit batches): one
+//!   read-write connection owned by a thread that commits whatever writes are waiting in
+//!   one transaction (group commit), each write in its own savepoint; callers await the
+//!   commit. Writers of the sqlx pool (consent, admin commands) and of other processes still
+//!   take SQLite's own file lock, so the paths exclude each other correctly.
+//! - **Checkpoints**: a thread copies the WAL back into the database every 50 ms (`PASSIVE`,
+//!   never blocking the writer); the writer's own automatic checkpoint is a backstop.
 //!
 //! Everything else, and every in-memory or PostgreSQL store, goes through sqlx. The store
 //! contract suite runs each case on a file store (this path) and on an in-memory one
