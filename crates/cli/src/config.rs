@@ -102,6 +102,10 @@ pub struct OAuthConfig {
     /// until its tokens have expired). A key's `kid` is its file name without extension.
     /// Empty: an ephemeral key is generated at start (fine for one sandbox process).
     pub signing_key_files: Vec<String>,
+    /// Public URL of this server (e.g. `https://api.example.org`): the `iss` of ID tokens
+    /// and the base of the discovery documents. Empty: the origin each request came to,
+    /// which follows the `Host` header — fine for a local sandbox, not for production.
+    pub issuer: String,
 }
 
 /// `[login]`

@@ -110,7 +110,38 @@ pub async fn with_oauth(config: &Config, services: Services) -> Result<Services,
             )));
         }
     };
-    Ok(services.with_oauth(keys, upstream))
+    let services = services.with_oauth(keys, upstream);
+    Ok(match issuer(&config.oauth.issuer)? {
+        Some(issuer) => services.with_issuer(issuer),
+        None => services,
+    })
+}
+
+/// `[oauth] issuer`: empty (the request's origin), or an absolute `http`/`https` URL with
+/// a host and no query, fragment or credentials; a trailing `/` is dropped.
+fn issuer(raw: &str) -> Result<Option<String>, CliError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let refuse = |why: &str| {
+        Err(CliError::Failed(format!(
+            "[oauth] issuer {raw:?} {why}; use the server's public URL, e.g. https://api.example.org"
+        )))
+    };
+    let Ok(url) = url::Url::parse(raw) else {
+        return refuse("is not a URL");
+    };
+    if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
+        return refuse("must be an http or https URL with a host");
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return refuse("must not have a query or fragment");
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return refuse("must not carry credentials");
+    }
+    Ok(Some(raw.trim_end_matches('/').to_owned()))
 }
 
 /// `[mail]`, checked: built before the store is opened, so a bad setting writes nothing.
@@ -181,4 +212,32 @@ pub fn with_mail(config: &Config, services: Services, setup: MailSetup) -> Servi
         ),
     }
     services
+}
+
+#[cfg(test)]
+mod tests {
+    use super::issuer;
+
+    #[test]
+    fn issuer_is_a_plain_public_url_or_nothing() {
+        assert_eq!(issuer("").ok(), Some(None));
+        assert_eq!(issuer("  ").ok(), Some(None));
+        assert_eq!(
+            issuer("https://api.example.org/").ok(),
+            Some(Some("https://api.example.org".to_owned()))
+        );
+        assert_eq!(
+            issuer("http://localhost:8000").ok(),
+            Some(Some("http://localhost:8000".to_owned()))
+        );
+        for bad in [
+            "api.example.org",
+            "ftp://api.example.org",
+            "https://api.example.org/?a=1",
+            "https://api.example.org/#x",
+            "https://user:pw@api.example.org",
+        ] {
+            assert!(issuer(bad).is_err(), "{bad} was accepted");
+        }
+    }
 }

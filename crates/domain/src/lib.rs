@@ -101,6 +101,14 @@ impl Services {
         self
     }
 
+    /// Names the server by this public URL in ID tokens and discovery documents (see
+    /// [`oauth::OAuth::set_issuer`]).
+    pub fn with_issuer(mut self, issuer: String) -> Self {
+        self.oauth.set_issuer(issuer);
+        self.fhir = fhir::Fhir::new(self.deps.clone(), self.oauth.clone());
+        self
+    }
+
     /// The clock all services use.
     pub fn clock(&self) -> &dyn Clock {
         self.deps.clock.as_ref()

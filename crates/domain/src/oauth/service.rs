@@ -356,6 +356,8 @@ pub struct OAuth {
     settings: OAuthSettings,
     keys: Arc<OnceLock<Arc<SigningKeys>>>,
     upstream: Option<Arc<UpstreamOidc>>,
+    /// The configured public URL (see [`OAuth::set_issuer`]).
+    issuer: Option<Arc<str>>,
 }
 
 impl OAuth {
@@ -366,7 +368,20 @@ impl OAuth {
             settings: OAuthSettings::default(),
             keys: Arc::new(OnceLock::new()),
             upstream: None,
+            issuer: None,
         }
+    }
+
+    /// Names this server by a fixed public URL (`[oauth] issuer`): the `iss` of ID tokens
+    /// and the endpoints of the discovery documents no longer follow the request's `Host`.
+    pub fn set_issuer(&mut self, issuer: String) {
+        self.issuer = Some(Arc::from(issuer.trim_end_matches('/')));
+    }
+
+    /// The issuer: the configured one, else the origin the request came to (a sandbox on
+    /// one machine; production configures it, as BB2 takes it from `HOSTNAME_URL`).
+    pub fn issuer(&self, request_origin: String) -> String {
+        self.issuer.as_deref().map_or(request_origin, str::to_owned)
     }
 
     /// Uses these ID token keys (from configuration) instead of generating one.

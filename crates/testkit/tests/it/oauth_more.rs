@@ -629,3 +629,59 @@ async fn id_token_is_signed_by_a_published_key() {
         3600
     );
 }
+
+/// With `[oauth] issuer` configured, a forged `Host` or `X-Forwarded-Host` changes neither
+/// the discovery documents nor the `iss` of ID tokens (BB2 takes both from configuration).
+#[tokio::test]
+async fn configured_issuer_ignores_the_host_header() {
+    const ISSUER: &str = "https://api.bluebutton.example";
+    let app = bb_testkit::spawn_app_custom("127.0.0.1:0", bb_web::WebConfig::default(), |s| {
+        s.with_issuer(format!("{ISSUER}/"))
+    })
+    .await
+    .with_sandbox(3)
+    .await;
+    let http = reqwest::Client::new();
+    for path in [
+        "/.well-known/openid-configuration",
+        "/v2/fhir/.well-known/smart-configuration",
+    ] {
+        let doc: Value = http
+            .get(app.url(path))
+            .header("host", "evil.example")
+            .header("x-forwarded-host", "evil.example")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            doc["token_endpoint"],
+            format!("{ISSUER}/v2/o/token/").as_str(),
+            "{path}"
+        );
+        if path.contains("openid") {
+            assert_eq!(doc["issuer"], ISSUER);
+            assert_eq!(
+                doc["jwks_uri"],
+                format!("{ISSUER}/.well-known/jwks.json").as_str()
+            );
+        }
+    }
+
+    let client = client(&app).await;
+    let pkce = Pkce::new();
+    let url = app.authorize_url(&client, &pkce, "");
+    let (user, password) = sandbox_user(1);
+    let back = app
+        .authorize_through(&app.browser(), &url, &user, &password, "action=approve")
+        .await;
+    let code = query_param(&back, "code").unwrap();
+    let (status, tokens) = app.exchange(&client, &code, &pkce.verifier).await;
+    assert_eq!(status, 200, "{tokens}");
+    let id_token = str_of(&tokens, "id_token");
+    let payload = id_token.split('.').nth(1).unwrap();
+    let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+    assert_eq!(claims["iss"], ISSUER);
+}

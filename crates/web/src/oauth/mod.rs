@@ -54,12 +54,14 @@ pub fn routes() -> Router<AppState> {
         .merge(enrollee::routes())
 }
 
-async fn openid_configuration(headers: HeaderMap) -> Json<Value> {
-    Json(discovery::openid_configuration(&origin(&headers)))
+async fn openid_configuration(State(state): State<AppState>, headers: HeaderMap) -> Json<Value> {
+    let issuer = state.services.oauth.issuer(origin(&headers));
+    Json(discovery::openid_configuration(&issuer))
 }
 
-async fn smart_configuration(headers: HeaderMap) -> Json<Value> {
-    Json(discovery::smart_configuration(&origin(&headers)))
+async fn smart_configuration(State(state): State<AppState>, headers: HeaderMap) -> Json<Value> {
+    let issuer = state.services.oauth.issuer(origin(&headers));
+    Json(discovery::smart_configuration(&issuer))
 }
 
 async fn jwks(State(state): State<AppState>) -> Response {

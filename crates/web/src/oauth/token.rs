@@ -232,7 +232,7 @@ async fn token(State(state): State<AppState>, request: Request) -> Response {
         code_verifier: param(pairs, "code_verifier"),
         refresh_token: param(pairs, "refresh_token"),
         scope: param(pairs, "scope"),
-        issuer: super::origin(&call.headers),
+        issuer: state.services.oauth.issuer(super::origin(&call.headers)),
         client: call.client.clone(),
     };
     answer(state.services.oauth.token(params).await, |body| {
