@@ -34,24 +34,34 @@ if [[ ! -f node_modules/oidc-provider/package.json ]]; then
 fi
 
 : >"$log"
-node provider.mjs </dev/null >>"$log" 2>&1 &
-pid=$!
+# Starts the provider and waits for READY; returns 2 on a timeout so the caller may retry
+# (a provider once hung at start on a busy machine, printing nothing after its first line).
+start() {
+    node provider.mjs </dev/null >>"$log" 2>&1 &
+    pid=$!
+    local deadline=$((SECONDS + timeout))
+    until grep -q '^READY ' "$log"; do
+        if ! kill -0 "$pid" 2>/dev/null; then
+            echo "run-provider.sh: the provider exited before it was ready:" >&2
+            cat "$log" >&2
+            exit 1
+        fi
+        if ((SECONDS >= deadline)); then
+            echo "run-provider.sh: the provider was not ready after ${timeout}s:" >&2
+            cat "$log" >&2
+            kill "$pid" 2>/dev/null || true
+            wait "$pid" 2>/dev/null || true
+            return 2
+        fi
+        sleep 0.2
+    done
+}
 
-deadline=$((SECONDS + timeout))
-until grep -q '^READY ' "$log"; do
-    if ! kill -0 "$pid" 2>/dev/null; then
-        echo "run-provider.sh: the provider exited before it was ready:" >&2
-        cat "$log" >&2
-        exit 1
-    fi
-    if ((SECONDS >= deadline)); then
-        echo "run-provider.sh: the provider was not ready after ${timeout}s:" >&2
-        cat "$log" >&2
-        kill "$pid" 2>/dev/null || true
-        exit 1
-    fi
-    sleep 0.2
-done
+if ! start; then
+    echo "run-provider.sh: starting it once more" >&2
+    : >"$log"
+    start || exit 1
+fi
 
 echo "run-provider.sh: $(grep -m1 '^READY ' "$log") (pid $pid, log $log)" >&2
 echo "$pid"
