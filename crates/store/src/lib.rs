@@ -36,7 +36,7 @@ pub use connect::StoreOptions;
 pub use error::StoreError;
 pub use oauth::{
     AuditEventRow, AuditEventView, AuthCodeRow, AuthFlowRow, BearerRow, CodeRedemption,
-    EnrolleeSessionRow, GrantRow, GrantView, LoginFailureRow, RefreshTokenRow,
+    EnrolleeSessionRow, GrantRow, GrantView, LoginFailureRow, PurgeReport, RefreshTokenRow,
 };
 pub use portal::{AccountTokenRow, NewMail, OutboxRow, PortalSessionRow, UserAuthRow};
 pub use schema::{MigrationReport, SchemaStatus};

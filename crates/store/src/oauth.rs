@@ -189,6 +189,19 @@ pub struct AuditEventRow {
     pub detail: String,
 }
 
+/// What [`Store::purge_expired`] removed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PurgeReport {
+    /// Authorization flows past their end.
+    pub flows: u64,
+    /// Authorization codes past their end by more than the replay window.
+    pub codes: u64,
+    /// Enrollee sessions past their end.
+    pub sessions: u64,
+    /// Failed-login counts outside their window and not locking.
+    pub login_failures: u64,
+}
+
 /// An audit record as the enrollee sees it.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct AuditEventView {
@@ -773,6 +786,46 @@ impl Store {
             .bind(token_sha256)
             .fetch_optional(pool)
             .await?)
+        })
+    }
+
+    /// Deletes what can no longer be used, in one transaction: flows that ended before
+    /// `now`, codes that ended before `codes_before` (kept a while after their end so a
+    /// replay is still recognised as one), sessions that ended before `now`, and failed-login
+    /// counts first seen before `failures_before` that lock nothing now.
+    pub async fn purge_expired(
+        &self,
+        now: i64,
+        codes_before: i64,
+        failures_before: i64,
+    ) -> Result<PurgeReport, StoreError> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let flows = sqlx::query("DELETE FROM auth_flows WHERE expires_at < $1")
+                .bind(now)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            let codes = sqlx::query("DELETE FROM auth_codes WHERE expires_at < $1")
+                .bind(codes_before)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            let sessions = sqlx::query("DELETE FROM enrollee_sessions WHERE expires_at < $1")
+                .bind(now)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            let login_failures = sqlx::query(
+                "DELETE FROM login_failures WHERE first_at < $1 AND (locked_until IS NULL OR locked_until < $2)",
+            )
+            .bind(failures_before)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            tx.commit().await?;
+            Ok(PurgeReport { flows, codes, sessions, login_failures })
         })
     }
 

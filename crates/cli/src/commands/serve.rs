@@ -28,6 +28,26 @@ pub async fn run(config: &Config) -> Result<(), CliError> {
     ensure_sandbox(config, &services).await?;
     let audit = services.audit.clone();
     let mail = services.mail.clone();
+    let oauth = services.oauth.clone();
+    // Expired flows, codes, sessions and failed-login counts go away in the background.
+    let purge = tokio::spawn(async move {
+        let mut every = tokio::time::interval(bb_domain::oauth::service::PURGE_EVERY);
+        loop {
+            every.tick().await;
+            match oauth.purge_expired().await {
+                Ok(report) => tracing::debug!(
+                    flows = report.flows,
+                    codes = report.codes,
+                    sessions = report.sessions,
+                    login_failures = report.login_failures,
+                    "purged expired authorization data"
+                ),
+                Err(e) => {
+                    tracing::warn!(error = %e, "purging expired authorization data failed; will retry")
+                }
+            }
+        }
+    });
     let state = AppState {
         services,
         config: WebConfig {
@@ -65,6 +85,7 @@ pub async fn run(config: &Config) -> Result<(), CliError> {
             }
         }
     };
+    purge.abort();
     // Audit records still queued in memory are written before the store closes.
     audit.flush().await;
     store.close().await;

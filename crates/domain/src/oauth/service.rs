@@ -1397,6 +1397,22 @@ impl OAuth {
         })
     }
 
+    /// Deletes expired flows, codes (a day after their end: until then a replay is still
+    /// recognised and revokes what the code issued), enrollee sessions and stale failed-login
+    /// counts. `serve` runs it every [`PURGE_EVERY`].
+    pub async fn purge_expired(&self) -> Result<bb_store::PurgeReport, DomainError> {
+        let now = self.now_ms();
+        self.deps
+            .store
+            .purge_expired(
+                now,
+                now - CODE_REPLAY_WINDOW_MS,
+                now - self.settings.login_lock_secs * 1000,
+            )
+            .await
+            .map_err(|e| self.store_error(e))
+    }
+
     /// Records a FHIR read in the audit trail.
     pub fn record_read(&self, bearer: &Bearer, resource: &str) {
         self.audit.record(
@@ -1563,6 +1579,13 @@ fn error_redirect(redirect_uri: &str, error: &str, description: &str, state: &st
     }
     url
 }
+
+/// How long a spent or expired code is kept, so that presenting it again is answered as a
+/// replay (and revokes what it issued) rather than as an unknown code.
+const CODE_REPLAY_WINDOW_MS: i64 = 24 * 3_600_000;
+
+/// How often `serve` purges expired authorization data.
+pub const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// What a new token pair is paid with: a code (spent in the same transaction) or a refresh
 /// token (rotated in the same transaction).

@@ -818,6 +818,7 @@ pub async fn token_pairs_land_whole_and_rotate(f: Fixture) {
 pub use crate::oauth_cases::{
     code_spends_with_its_token_pair_once, concurrent_exchanges_land_or_fail_alone,
     login_failures_sessions_and_audit, oauth_flow_codes_tokens_and_grants,
+    purge_removes_only_what_ended,
 };
 
 pub use crate::portal_cases::{

@@ -56,6 +56,7 @@ contract!(
     login_failures_sessions_and_audit,
     code_spends_with_its_token_pair_once,
     concurrent_exchanges_land_or_fail_alone,
+    purge_removes_only_what_ended,
     sign_up_is_all_or_nothing_and_verification_is_single_use,
     login_failures_lock_the_account_and_age_out,
     password_reset_and_change_end_every_session,

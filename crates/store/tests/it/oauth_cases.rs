@@ -485,3 +485,102 @@ pub async fn concurrent_exchanges_land_or_fail_alone(f: Fixture) {
         }
     }
 }
+
+/// The purge removes only what can no longer be used.
+pub async fn purge_removes_only_what_ended(f: Fixture) {
+    let owner = with_developer(&f, 1).await;
+    f.store
+        .insert_application(&app(8, &owner, "Purge", &["https://a.example.org/cb"]))
+        .await
+        .unwrap();
+    let now = at(0, 0).timestamp_millis();
+    let bene = -19_990_000_000_004_i64;
+    // Flows: one ended, one still running.
+    let mut ended = flow("f-old", "app-8", now - 700_000);
+    ended.expires_at = now - 100_000;
+    f.store.insert_auth_flow(&ended).await.unwrap();
+    f.store
+        .insert_auth_flow(&flow("f-new", "app-8", now))
+        .await
+        .unwrap();
+    // Codes: one past the replay window, one ended but inside it, one live.
+    let code = |n: u8, expires_at: i64| AuthCodeRow {
+        code_sha256: vec![n; 32],
+        application_id: "app-8".into(),
+        bene_id: bene,
+        redirect_uri: "https://a.example.org/cb".into(),
+        scopes: "patient/Coverage.rs".into(),
+        code_challenge: "c".repeat(43),
+        nonce: None,
+        expires_at,
+        used_at: None,
+    };
+    let window = 86_400_000;
+    f.store
+        .insert_auth_codes(&[
+            code(1, now - window - 1),
+            code(2, now - 1),
+            code(3, now + 60_000),
+        ])
+        .await
+        .unwrap();
+    // Sessions: one ended, one live.
+    for (n, expires_at) in [(1_u8, now - 1), (2, now + 1_000)] {
+        f.store
+            .insert_enrollee_session(&EnrolleeSessionRow {
+                session_sha256: vec![n; 32],
+                bene_id: bene,
+                csrf_token: "t".into(),
+                expires_at,
+            })
+            .await
+            .unwrap();
+    }
+    // Failed logins: stale, stale but still locking, recent.
+    for (key, first_at, locked_until) in [
+        ("stale", now - 3_600_000, None),
+        ("locking", now - 3_600_000, Some(now + 60_000)),
+        ("recent", now - 1_000, None),
+    ] {
+        f.store
+            .put_login_failures(&LoginFailureRow {
+                username_key: key.into(),
+                failures: 5,
+                first_at,
+                locked_until,
+            })
+            .await
+            .unwrap();
+    }
+
+    let report = f
+        .store
+        .purge_expired(now, now - window, now - 1_800_000)
+        .await
+        .unwrap();
+    assert_eq!(
+        report,
+        bb_store::PurgeReport {
+            flows: 1,
+            codes: 1,
+            sessions: 1,
+            login_failures: 1
+        }
+    );
+    assert!(f.store.auth_flow("f-old").await.unwrap().is_none());
+    assert!(f.store.auth_flow("f-new").await.unwrap().is_some());
+    assert!(f.store.auth_code(&[1; 32]).await.unwrap().is_none());
+    assert!(f.store.auth_code(&[2; 32]).await.unwrap().is_some());
+    assert!(f.store.auth_code(&[3; 32]).await.unwrap().is_some());
+    assert!(f.store.login_failures("stale").await.unwrap().is_none());
+    assert!(f.store.login_failures("locking").await.unwrap().is_some());
+    assert!(f.store.login_failures("recent").await.unwrap().is_some());
+    // A second purge finds nothing more.
+    assert_eq!(
+        f.store
+            .purge_expired(now, now - window, now - 1_800_000)
+            .await
+            .unwrap(),
+        bb_store::PurgeReport::default()
+    );
+}

@@ -541,6 +541,36 @@ async fn code_replay_is_invalid_grant_and_revokes_the_first_tokens() {
     oauth_error(&refreshed, 400, "invalid_grant");
 }
 
+/// The background purge keeps spent codes for a day after their end: a replay minutes later
+/// is still recognised as one and still revokes what the code issued.
+#[tokio::test]
+async fn purge_keeps_spent_codes_long_enough_to_catch_a_replay() {
+    let app = sandbox().await;
+    let client = client(&app).await;
+    let pkce = Pkce::new();
+    let code = app.code_for(&client, &pkce, 1).await;
+    let (status, first) = app.exchange(&client, &code, &pkce.verifier).await;
+    assert_eq!(status, 200, "{first}");
+    let access = str_of(&first, "access_token");
+
+    app.clock.advance(Duration::minutes(5));
+    let report = app.services.oauth.purge_expired().await.unwrap();
+    assert_eq!(report.codes, 0, "{report:?}");
+    let again = app.exchange(&client, &code, &pkce.verifier).await;
+    oauth_error(&again, 400, "invalid_grant");
+    assert!(
+        again.1.to_string().contains("already used"),
+        "answered as an unknown code: {}",
+        again.1
+    );
+    detail(&app.bearer_get(access, "/v2/fhir/Coverage/").await, 401);
+
+    // A day later the code is gone.
+    app.clock.advance(Duration::hours(25));
+    let report = app.services.oauth.purge_expired().await.unwrap();
+    assert_eq!(report.codes, 1, "{report:?}");
+}
+
 #[tokio::test]
 async fn a_new_consent_voids_unredeemed_codes() {
     let app = sandbox().await;
