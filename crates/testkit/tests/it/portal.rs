@@ -588,3 +588,73 @@ async fn pages_forbid_scripts_and_caching_and_bodies_are_bounded() {
     assert_eq!(r.status(), 413);
     assert_eq!(app.get("/v2/accounts/").await.status(), 303);
 }
+
+#[tokio::test]
+async fn staff_see_the_outbox_without_bodies_and_developers_do_not() {
+    let app = spawn_app().await;
+    let dev_browser = app.browser();
+    let dev = Developer::new("dev@example.org");
+    app.signed_in_developer(&dev_browser, &dev).await;
+    let r = dev_browser
+        .get(app.url("/v2/accounts/staff/outbox"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "a developer is not staff");
+
+    app.services
+        .accounts
+        .create_staff("admin@example.org", "admin", "violet tea kettle 42")
+        .await
+        .unwrap();
+    let browser = app.browser();
+    let r = browser
+        .get(app.url("/v2/accounts/staff/outbox"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        location(&r),
+        "/v2/accounts/login",
+        "signed out: to the sign-in form"
+    );
+    app.portal_login(&browser, "admin@example.org", "violet tea kettle 42")
+        .await;
+    let r = browser
+        .get(app.url("/v2/accounts/staff/outbox"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        location(&r),
+        "/v2/accounts/mfa/enrol",
+        "not before two-step sign-in"
+    );
+    let (html, csrf) = app.form_page(&browser, "/v2/accounts/mfa/enrol").await;
+    let code = totp_secret(&html).code_at(step_of(app.clock.now().timestamp()));
+    app.post_with_csrf(
+        &browser,
+        "/v2/accounts/mfa/enrol",
+        &csrf,
+        &[("code", &code)],
+    )
+    .await;
+
+    let r = browser
+        .get(app.url("/v2/accounts/staff/outbox"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("<td>dev@example.org</td>"), "{html}");
+    assert!(html.contains("Confirm your e-mail address"), "{html}");
+    assert!(
+        html.contains("waiting, next try"),
+        "no SMTP in tests: {html}"
+    );
+    assert!(
+        !html.contains("activation-verify"),
+        "a message body (with its single-use link) was shown: {html}"
+    );
+}

@@ -12,6 +12,7 @@
 //! | `/v2/accounts/reset-password/{token}` | new password form; 400 link expired | 200 done; 400 errors |
 //! | `/v2/accounts/settings` | the account page | |
 //! | `/v2/accounts/password-change` | | 303 to the account; 400 errors, 429 locked |
+//! | `/v2/accounts/staff/outbox` | staff: the e-mail outbox (no bodies); others 403 | |
 //!
 //! Every POST without its CSRF value gets 403. Pages that need a session send a browser
 //! without one to the sign-in form, and a session still at the TOTP or enrolment step to
@@ -60,6 +61,7 @@ pub(super) fn routes() -> Router<AppState> {
             get(reset_page).post(reset_post),
         )
         .route(ACCOUNT, get(account_page))
+        .route("/v2/accounts/staff/outbox", get(outbox_page))
         .route("/v2/accounts/password-change", post(password_change))
 }
 
@@ -785,6 +787,58 @@ async fn account_page(
         Vec::new(),
     )
     .await
+}
+
+/// The newest messages shown on the staff outbox page.
+const OUTBOX_ROWS: i64 = 200;
+
+async fn outbox_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let (_, session) = match active(&state, &headers).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    if session.staff_role.is_none() {
+        return notice(
+            StatusCode::FORBIDDEN,
+            nav_of(&session),
+            "Staff only",
+            &["The outbox is shown to Blue Button staff only."],
+            Some((ACCOUNT, "Back to your account")),
+        );
+    }
+    let rows = match state.services.mail.outbox(OUTBOX_ROWS).await {
+        Ok(rows) => rows,
+        Err(e) => return failure(e),
+    };
+    let when = |ms: i64| {
+        chrono::DateTime::from_timestamp_millis(ms)
+            .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+            .unwrap_or_default()
+    };
+    let rows = rows
+        .into_iter()
+        .map(|row| super::views::OutboxLine {
+            id: row.id,
+            status: match (row.sent_at, row.failed_at) {
+                (Some(at), _) => format!("sent {}", when(at)),
+                (None, Some(at)) => format!("gave up {}", when(at)),
+                (None, None) => format!("waiting, next try {}", when(row.next_attempt_at)),
+            },
+            recipient: row.recipient,
+            subject: row.subject,
+            queued: when(row.created_at),
+            attempts: row.attempts,
+            last_error: row.last_error.unwrap_or_default(),
+        })
+        .collect();
+    render(
+        &super::views::OutboxPage {
+            title: "E-mail outbox",
+            nav: nav_of(&session),
+            rows,
+        },
+        StatusCode::OK,
+    )
 }
 
 async fn password_change(

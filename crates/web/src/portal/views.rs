@@ -120,6 +120,25 @@ pub(crate) struct AccountPage {
     pub new_password: Field,
 }
 
+#[derive(Template)]
+#[template(path = "portal/outbox.html")]
+pub(crate) struct OutboxPage {
+    pub title: &'static str,
+    pub nav: Nav,
+    pub rows: Vec<OutboxLine>,
+}
+
+/// One message of the outbox as staff see it: never its body (links with tokens).
+pub(crate) struct OutboxLine {
+    pub id: i64,
+    pub recipient: String,
+    pub subject: String,
+    pub queued: String,
+    pub status: String,
+    pub attempts: i64,
+    pub last_error: String,
+}
+
 /// The pages' policy: the stylesheet from this origin, forms posting here, nothing else.
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
