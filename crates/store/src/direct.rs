@@ -575,7 +575,10 @@ fn in_savepoint<T>(
     conn: &Connection,
     f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
 ) -> Result<T, StoreError> {
-    conn.execute_batch("SAVEPOINT job").map_err(direct_error)?;
+    // Cached: every write of a batch opens and releases one.
+    conn.prepare_cached("SAVEPOINT job")
+        .and_then(|mut begin| begin.execute([]))
+        .map_err(direct_error)?;
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(conn)));
     let result = match outcome {
         Ok(Ok(value)) => Ok(value),
@@ -585,11 +588,13 @@ fn in_savepoint<T>(
         )),
     };
     let end = if result.is_ok() {
-        "RELEASE job"
+        conn.prepare_cached("RELEASE job")
+            .and_then(|mut release| release.execute([]))
+            .map(drop)
     } else {
-        "ROLLBACK TO job; RELEASE job"
+        conn.execute_batch("ROLLBACK TO job; RELEASE job")
     };
-    conn.execute_batch(end).map_err(direct_error)?;
+    end.map_err(direct_error)?;
     result
 }
 
@@ -608,6 +613,7 @@ fn writer_loop(conn: &Connection, queue: &mpsc::Receiver<Box<dyn WriteJob>>) {
         }
         if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
             let err = direct_error(e);
+            tracing::error!(error = %err, jobs = batch.len(), "SQLite write batch could not start");
             for job in batch {
                 job.fail(copy_error(&err));
             }
@@ -615,8 +621,11 @@ fn writer_loop(conn: &Connection, queue: &mpsc::Receiver<Box<dyn WriteJob>>) {
         }
         let settles: Vec<Box<dyn Settle>> = batch.into_iter().map(|job| job.run(conn)).collect();
         let commit = conn.execute_batch("COMMIT").map_err(direct_error);
-        if commit.is_err() && !conn.is_autocommit() {
-            let _ = conn.execute_batch("ROLLBACK");
+        if let Err(err) = &commit {
+            tracing::error!(error = %err, jobs = settles.len(), "SQLite write batch failed to commit");
+            if !conn.is_autocommit() {
+                let _ = conn.execute_batch("ROLLBACK");
+            }
         }
         for settle in settles {
             settle.settle(commit.as_ref().map(|_| ()));
@@ -637,7 +646,8 @@ fn checkpoint_loop(conn: &Connection, stop: &AtomicBool) {
     }
 }
 
-/// The same error for each job of a failed batch (the driver's detail goes to the log once).
+/// The same error for each job of a failed batch (the writer thread logged the driver's
+/// detail once).
 fn copy_error(err: &StoreError) -> StoreError {
     match err {
         StoreError::Unavailable(m) => StoreError::Unavailable(m.clone()),
@@ -645,10 +655,7 @@ fn copy_error(err: &StoreError) -> StoreError {
             constraint: constraint.clone(),
         },
         StoreError::MissingReference => StoreError::MissingReference,
-        other => {
-            tracing::error!(error = %other, "SQLite write batch failed");
-            StoreError::Unavailable("a database write failed; see the server log".into())
-        }
+        _ => StoreError::Unavailable("a database write failed; see the server log".into()),
     }
 }
 
