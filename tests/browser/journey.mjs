@@ -4,9 +4,7 @@
 //   BB_APP_PORT       the port this script's own client app listens on (loopback)
 //   BB_CLIENT_ID / BB_CLIENT_SECRET   the app "E2E Health App" (redirect URI
 //                     http://127.0.0.1:BB_APP_PORT/callback), owned by organization "E2E Org"
-//   BB_CHROMIUM       /usr/bin/chromium
-//   BB_ARTIFACTS      a directory for screenshots (failing page; every page when
-//                     BB_BROWSER_SCREENSHOTS=always)
+//   BB_CHROMIUM, BB_ARTIFACTS, BB_SCREENSHOTS   see harness.mjs
 //
 // The script plays the client app itself (node:http): GET /start[?lang=es] builds the
 // authorize URL (PKCE S256, a 32-character state) and redirects the browser there; GET
@@ -15,31 +13,24 @@
 // token and renders "Claims: <total>", the patient id, the granted scope and the statuses,
 // so the browser ends on a real app page.
 //
+// Every page the browser shows, the server's (English and Spanish) and the app's, goes
+// through `checkPage` (harness.mjs): axe-core finds no serious or critical violation, and a
+// screenshot is saved as BB_SCREENSHOTS/j2-j3/<nn>-<name>.png.
+//
 // Steps run in order; the first failure stops the rest (they depend on it). Prints one
-// `ok - ` / `not ok - ` line per step and `browser: N passed, N failed` at the end; exits 1
+// `ok - ` / `not ok - ` line per step and `j2-j3: N passed, N failed` at the end; exits 1
 // when a step failed.
 
-import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import http from 'node:http';
-import path from 'node:path';
+import { env as required, openJourney } from './harness.mjs';
 
-const env = (name) => {
-  const v = process.env[name];
-  if (!v) {
-    console.error(`journey.mjs: ${name} is not set (run tests/browser/run.sh BLUEBUTTON_BINARY)`);
-    process.exit(2);
-  }
-  return v;
-};
+const env = (name) => required(name, 'journey.mjs');
 const BASE = env('BB_BASE').replace(/\/$/, '');
 const APP_PORT = Number(env('BB_APP_PORT'));
 const CLIENT_ID = env('BB_CLIENT_ID');
 const CLIENT_SECRET = env('BB_CLIENT_SECRET');
-const CHROMIUM = process.env.BB_CHROMIUM || '/usr/bin/chromium';
-const ARTIFACTS = env('BB_ARTIFACTS');
-const SHOT_ALWAYS = process.env.BB_BROWSER_SCREENSHOTS === 'always';
 
 const APP = `http://127.0.0.1:${APP_PORT}`;
 const CALLBACK = `${APP}/callback`;
@@ -47,7 +38,6 @@ const APP_NAME = 'E2E Health App';
 const ORG = 'E2E Org';
 const USER = 'BBUser00001';
 const PASSWORD = 'PW00001!';
-const STEP_TIMEOUT_MS = 30_000;
 
 // --- words the pages must show (crates/web/src/pages/strings/{en,es}.rs) --------------------
 const T = {
@@ -157,9 +147,9 @@ function appPage(title, rows, status = 200) {
     status,
     html: `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(title)} | ${APP_NAME}</title></head>
-<body><h1 id="app-heading">${APP_NAME}</h1><h2>${esc(title)}</h2>
+<body><main><h1 id="app-heading">${APP_NAME}</h1><h2>${esc(title)}</h2>
 ${body}
-</body></html>`,
+</main></body></html>`,
   };
 }
 
@@ -235,108 +225,11 @@ const appServer = http.createServer(async (req, res) => {
   res.end(page.html);
 });
 
-// --- the browser -----------------------------------------------------------------------------
-const browser = await chromium.launch({
-  executablePath: CHROMIUM,
-  headless: true,
-  args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--disable-quic',
-    '--no-first-run', '--disable-component-update', '--disable-sync'],
-});
-const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1100, height: 900 } });
-context.setDefaultTimeout(STEP_TIMEOUT_MS);
-const page = await context.newPage();
-
-const consoleErrors = []; // { url, text } — console errors, uncaught errors, CSP violations
-const documents = []; // main-frame responses from the server: { url, status, csp }
+// --- the browser (tests/browser/harness.mjs) ---------------------------------------------------
+const {
+  page, documents, note, step, finish, assertCsp, assertNoConsoleErrors, text, expectPath, clickAndLoad, checkPage,
+} = await openJourney('j2-j3', { script: 'journey.mjs' });
 let serverPageCount = 0;
-page.on('console', (m) => {
-  if (m.type() === 'error') consoleErrors.push({ url: page.url(), text: m.text(), resource: m.location()?.url || '' });
-});
-page.on('pageerror', (e) => consoleErrors.push({ url: page.url(), text: `uncaught: ${e.message}` }));
-page.on('response', (r) => {
-  const req = r.request();
-  if (!req.isNavigationRequest() || req.frame() !== page.mainFrame()) return;
-  if (!r.url().startsWith(`${BASE}/`)) return;
-  documents.push({ url: r.url(), status: r.status(), csp: r.headers()['content-security-policy'] });
-});
-
-/** The last main-frame server response for `pathPrefix` (not a redirect); asserts its CSP. */
-function assertCsp(pathPrefix) {
-  const doc = [...documents].reverse().find((d) => new URL(d.url).pathname.startsWith(pathPrefix)
-    && (d.status < 300 || d.status >= 400));
-  assert.ok(doc, `no document response for ${pathPrefix} was seen`);
-  assert.ok(doc.csp && doc.csp.includes("default-src 'none'"),
-    `${doc.url} (${doc.status}): Content-Security-Policy is ${JSON.stringify(doc.csp)}, not containing "default-src 'none'"`);
-  return doc;
-}
-let consoleMark = 0;
-/**
- * Console errors (script errors, CSP violations, failed loads) since the last call. A
- * main-frame document answered with 4xx is logged by Chromium as "Failed to load resource"
- * too: that is a status (each step checks the statuses it expects), not a page error, so it
- * is listed but not counted. Every other entry fails the check.
- */
-function assertNoConsoleErrors(what) {
-  const fresh = consoleErrors.slice(consoleMark);
-  consoleMark = consoleErrors.length;
-  const isDocumentStatus = (e) => /^Failed to load resource: the server responded with a status of 4\d\d/.test(e.text)
-    && documents.some((d) => d.url === e.resource && d.status >= 400 && d.status < 500);
-  for (const e of fresh.filter(isDocumentStatus)) note(`page status, not counted: ${e.resource}: ${e.text}`);
-  const errors = fresh.filter((e) => !isDocumentStatus(e));
-  assert.deepEqual(errors, [], `${what}: console errors / CSP violations:\n${errors.map((e) => `  on ${e.url}: ${e.text}${e.resource ? ` [${e.resource}]` : ''}`).join('\n')}`);
-}
-
-const text = async (selector) => (await page.locator(selector).innerText()).replace(/\s+/g, ' ').trim();
-async function expectPath(re, what) {
-  await page.waitForLoadState('load');
-  const u = new URL(page.url());
-  assert.match(u.pathname + u.search, re, `${what}: the browser is on ${page.url()}`);
-  return u;
-}
-
-let shotNo = 0;
-async function shot(label) {
-  const file = path.join(ARTIFACTS, `${String(++shotNo).padStart(2, '0')}-${label.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}.png`);
-  try { await page.screenshot({ path: file, fullPage: true }); return file; } catch { return null; }
-}
-
-let notes = []; // printed under the step's result line
-const note = (msg) => notes.push(msg);
-
-let passed = 0;
-let failed = 0;
-let skipped = 0;
-let stopped = false;
-/**
- * Runs one step. A failing step stops the steps after it (they build on it), unless it is
- * a check nothing builds on (`{ blocking: false }`).
- */
-async function step(name, fn, { blocking = true } = {}) {
-  if (stopped) { skipped++; console.log(`skip - ${name} (an earlier step failed)`); return; }
-  notes = [];
-  try {
-    await fn();
-    passed++;
-    console.log(`ok - ${name}`);
-    for (const n of notes) console.log(`    (${n})`);
-    if (SHOT_ALWAYS) await shot(name);
-  } catch (e) {
-    failed++;
-    if (blocking) stopped = true;
-    console.log(`not ok - ${name}`);
-    for (const n of notes) console.log(`    (${n})`);
-    for (const line of String(e?.stack || e).split('\n').slice(0, 14)) console.log(`    ${line}`);
-    const last = documents[documents.length - 1];
-    console.log(`    page: ${page.url()}`);
-    if (last) console.log(`    last server document: ${last.status} ${last.url}`);
-    try {
-      const body = (await page.locator('body').innerText({ timeout: 2000 })).replace(/\s+/g, ' ').trim();
-      console.log(`    page text: ${body.slice(0, 600)}`);
-    } catch { /* no page */ }
-    const file = await shot(`FAIL-${name}`);
-    if (file) console.log(`    screenshot: ${file}`);
-  }
-}
 
 await new Promise((resolve, reject) => {
   appServer.once('error', reject);
@@ -351,13 +244,6 @@ async function signIn(user, password) {
   await page.locator('#username-textbox').fill(user);
   await page.locator('#password-textbox').fill(password);
   await clickAndLoad('#login-button');
-}
-
-/** Clicks what submits a form and waits for the next page's load event. */
-async function clickAndLoad(selector) {
-  const loaded = page.waitForEvent('load');
-  await page.locator(selector).first().click();
-  await loaded;
 }
 
 try {
@@ -382,6 +268,7 @@ try {
     assert.equal(await text('label[for=password-textbox]'), T.en.passwordLabel);
     assert.equal(await text('#login-button'), T.en.loginButton);
     assertCsp('/mymedicare/login');
+    await checkPage('J2 en sandbox login');
   });
 
   await step('J2 en: a wrong password shows the error on the login page', async () => {
@@ -393,6 +280,7 @@ try {
     assert.equal(await page.locator('#password-textbox').inputValue(), '', 'the password is not echoed');
     const doc = assertCsp('/mymedicare/login');
     note(`the wrong-password page answered HTTP ${doc.status}`);
+    await checkPage('J2 en sandbox login, wrong password');
   });
 
   await step('J2 en: signing in as BBUser00001 shows the consent page (app, organization, 13 months, demographics box checked)', async () => {
@@ -411,6 +299,7 @@ try {
     assert.equal(await text('#approve'), T.en.approve);
     assert.equal(await text('#deny'), T.en.deny);
     assertCsp('/v2/o/authorize/');
+    await checkPage('J2 en consent');
   });
 
   await step('J2 en: Allow → the app page shows the claims total and the patient id', async () => {
@@ -430,6 +319,7 @@ try {
     assert.ok(tokens.en.scope.split(' ').some((s) => s.startsWith('patient/Patient.')), `scope ${tokens.en.scope} has patient/Patient`);
     assert.equal(await text('#patient-status'), 'Patient read: 200');
     note(`claims ${total}, patient ${tokens.en.patient}, scope "${tokens.en.scope}"`);
+    await checkPage('J2 en the app shows the data');
   });
 
   await step('J2 en: no console errors or CSP violations on the way', async () => {
@@ -447,6 +337,7 @@ try {
     assert.equal(await text('label[for=password-textbox]'), T.es.passwordLabel);
     assert.equal(await text('#login-button'), T.es.loginButton);
     assertCsp('/mymedicare/login');
+    await checkPage('J2 es sandbox login');
   });
 
   await step('J2 es: signing in shows the consent page in Spanish', async () => {
@@ -462,6 +353,7 @@ try {
     assert.equal(await text('#approve'), T.es.approve);
     assert.equal(await text('#deny'), T.es.deny);
     assertCsp('/v2/o/authorize/');
+    await checkPage('J2 es consent');
   });
 
   await step('J2 es: unchecking personal information and allowing → no patient/Patient scope, Patient read 403', async () => {
@@ -482,6 +374,7 @@ try {
     assert.equal(await text('#eob-status'), 'ExplanationOfBenefit read: 200');
     assert.match(await text('#claims'), /^Claims: [1-9]\d*$/);
     note(`scope "${scope}"`);
+    await checkPage('J2 es the app shows the claims');
   });
 
   await step('J2 es: the new consent revoked the English authorization\'s token (FHIR 401)', async () => {
@@ -509,11 +402,26 @@ try {
     assert.equal(cb.query.error, 'access_denied');
     assert.equal(cb.query.code, undefined, 'no code on a denial');
     assert.equal(await text('#error'), 'access_denied');
+    await checkPage('J2 deny the app says not connected');
   });
 
   await step('J2 deny: no console errors or CSP violations on the way', async () => {
     assertNoConsoleErrors('J2 deny');
   }, { blocking: false });
+
+  // ---- an error page, in both languages ------------------------------------------------------
+  await step('J2 error: authorize with an unknown client_id shows the error page (English and Spanish)', async () => {
+    for (const [lang, heading] of [['en', "We don't know this app"], ['es', 'No conocemos esta aplicación']]) {
+      const q = new URLSearchParams({ client_id: 'no-such-client', redirect_uri: CALLBACK, response_type: 'code', state: 'x'.repeat(32), lang });
+      await page.goto(`${BASE}/v2/o/authorize/?${q}`);
+      assert.equal(documents[documents.length - 1]?.status, 400, 'the error page answers 400');
+      assert.equal(await page.locator('html').getAttribute('lang'), lang);
+      assert.equal(await text('#error-heading'), heading);
+      assertCsp('/v2/o/authorize/');
+      await checkPage(`J2 ${lang} error page, unknown app`);
+    }
+    assertNoConsoleErrors('the error pages');
+  });
 
   // ---- J3 -----------------------------------------------------------------------------------
   let grantId;
@@ -526,6 +434,7 @@ try {
       assert.ok(await page.locator(id).isVisible(), `${id} is visible`);
     }
     assertCsp('/mymedicare/login');
+    await checkPage('J3 sign in for connected apps');
   });
 
   await step('J3: signing in lists E2E Health App: organization, since, until, what it can see', async () => {
@@ -555,6 +464,7 @@ try {
     assert.equal(await app.getAttribute('id'), `app-${grantId}`);
     assert.ok((await button.innerText()).startsWith(T.en.revoke));
     assertCsp('/mymedicare/connected-apps');
+    await checkPage('J3 en connected apps');
   });
 
   await step('J3: "Who read my data" lists the app\'s reads (ExplanationOfBenefit, Patient)', async () => {
@@ -576,6 +486,7 @@ try {
     const stamps = await page.locator('#reads tbody time').evaluateAll((ts) => ts.map((t) => t.getAttribute('datetime')));
     assert.deepEqual([...stamps].sort().reverse(), stamps, 'newest first');
     note(`${rows.length} reads listed`);
+    await checkPage('J3 en who read my data');
   });
 
   await step('J3 es: ?lang=es shows the page in Spanish', async () => {
@@ -595,6 +506,7 @@ try {
     const what = (await page.locator('#reads tbody td:nth-child(3)').allInnerTexts()).map((s) => s.trim());
     assert.ok(what.includes(`${T.es.whatEob} (ExplanationOfBenefit)`), `Spanish read rows: ${JSON.stringify(what)}`);
     assertCsp('/mymedicare/connected-apps');
+    await checkPage('J3 es connected apps');
   });
 
   await step('J3: Revoke → notice, no app left in the list', async () => {
@@ -608,6 +520,7 @@ try {
     assert.equal(await page.locator('[id^=revoke-]').count(), 0, 'no revoke button');
     assert.equal(await text('#no-apps'), T.en.noApps);
     assertCsp('/mymedicare/connected-apps');
+    await checkPage('J3 en revoked notice');
     // A reload (GET) shows the same list, without the notice.
     await page.goto(`${BASE}/mymedicare/connected-apps?lang=en`);
     assert.equal(await page.locator('#notice').count(), 0);
@@ -628,6 +541,7 @@ try {
     assert.equal(await text('h1'), T.es.appsTitle);
     assert.equal(await text('#no-apps'), T.es.noApps);
     assert.equal(await text('#reads-heading'), T.es.readsHeading);
+    await checkPage('J3 es no app left');
   });
 
   await step('J3: no console errors or CSP violations; every server page carried CSP default-src \'none\'', async () => {
@@ -639,9 +553,7 @@ try {
     note(`${serverPageCount} server pages checked`);
   });
 } finally {
-  await browser.close().catch(() => {});
   await new Promise((resolve) => appServer.close(resolve));
 }
 
-console.log(`browser: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
-process.exit(failed === 0 && passed > 0 ? 0 : 1);
+process.exit(await finish());

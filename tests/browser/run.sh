@@ -1,22 +1,33 @@
 #!/usr/bin/env bash
-# Browser journey: J2 (an app sends the enrollee to /v2/o/authorize → sandbox login →
-# consent → back to the app with a code → tokens → claims), in English and Spanish, with a
-# denial, then J3 (the connected-apps page: list, "who read my data", revoke), in headless
-# Debian Chromium driven by playwright-core (npm, exact pin). No browser is ever downloaded.
+# Browser journeys in headless Debian Chromium driven by playwright-core (npm, exact pin), each
+# page checked with axe-core (npm, exact pin) and saved as a screenshot:
+#   journey.mjs  J2 (an app sends the enrollee to /v2/o/authorize → sandbox login → consent →
+#                back to the app with a code → tokens → claims), in English and Spanish, with
+#                a denial and an error page, then J3 (connected apps: list, "who read my
+#                data", revoke);
+#   j1.mjs       J1 (a developer signs up, confirms the address from the e-mail, signs in,
+#                turns on two-step sign-in, changes and resets the password).
+# No browser is ever downloaded.
 #
 #   tests/browser/run.sh BLUEBUTTON_BINARY
 #
 # Installs what it needs when missing: Debian's `chromium` (apt-get, only when running as
-# root) and tests/browser/node_modules (npm ci). Starts the server on a free loopback port
-# (never 8000, which tests/sdk needs) on a temporary SQLite store (20 sandbox enrollees,
-# seed 3), creates a developer and the app "E2E Health App" with `bluebutton admin`, and
-# runs journey.mjs, which plays the client app itself on a second free port. Exits non-zero
-# when a step fails; screenshots of the failing page, the server log and the journey's
-# output stay in the temporary directory it names then.
-# Set BB_BROWSER_SCREENSHOTS=always to keep a screenshot of every page visited.
+# root), tests/browser/node_modules (npm ci) and aiosmtpd in the repository's .venv (pip).
+# Starts the test SMTP server (tests/smtp/run-server.sh) on a free loopback port and the
+# server on another (never 8000, which tests/sdk needs) on a temporary SQLite store (20
+# sandbox enrollees, seed 3), its [mail] settings pointing at that SMTP server
+# (BLUEBUTTON__MAIL__*, links to the server's own origin); creates a developer and the app
+# "E2E Health App" with `bluebutton admin`, and runs journey.mjs (which plays the client app
+# itself on a third free port), then j1.mjs (which reads the received messages).
+#
+# A screenshot of every page is saved under $CARGO_TARGET_DIR/browser-screenshots/<journey>/
+# (target/browser-screenshots/ when CARGO_TARGET_DIR is unset), NN-<page>.png, on every run.
+# Exits non-zero when a step fails; then the failing pages' screenshots, the server log, the
+# SMTP server's log and the journeys' output stay in the temporary directory it names.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
 CHROMIUM=/usr/bin/chromium
 ENROLLEES=20
 SEED=3
@@ -47,13 +58,35 @@ if [ ! -x "$CHROMIUM" ]; then
   [ -x "$CHROMIUM" ] || die "$CHROMIUM not found: install Debian's package \`chromium\` (as root: apt-get install -y --no-install-recommends chromium)"
 fi
 pinned="$(node -p 'require(process.argv[1]).dependencies["playwright-core"]' "$HERE/package.json")"
-installed="$(node -p 'try { require(process.argv[1]).version } catch { "" }' "$HERE/node_modules/playwright-core/package.json" 2>/dev/null || true)"
-if [ "$installed" != "$pinned" ]; then
-  say "installing tests/browser/node_modules (npm ci, playwright-core $pinned)"
+axe_pinned="$(node -p 'require(process.argv[1]).dependencies["axe-core"]' "$HERE/package.json")"
+# Every dependency installed at its pinned version, or npm ci.
+if ! node -e '
+  const fs = require("fs"), path = require("path");
+  const deps = require(path.join(process.argv[1], "package.json")).dependencies;
+  for (const [name, want] of Object.entries(deps)) {
+    let have = "";
+    try { have = JSON.parse(fs.readFileSync(path.join(process.argv[1], "node_modules", name, "package.json"), "utf8")).version; } catch {}
+    if (have !== want) process.exit(1);
+  }' "$HERE"; then
+  say "installing tests/browser/node_modules (npm ci: playwright-core $pinned, axe-core $axe_pinned)"
   (cd "$HERE" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)
 fi
+# The test SMTP server (PyPI aiosmtpd) in the repository's git-ignored .venv, as scripts/test.
+PYTHON="$ROOT/.venv/bin/python"
+if ! "$PYTHON" -c "import aiosmtpd" >/dev/null 2>&1; then
+  command -v python3 >/dev/null || die "python3 not found"
+  say "installing the test SMTP server (aiosmtpd) into .venv"
+  [ -x "$PYTHON" ] || python3 -m venv "$ROOT/.venv" || die "python3 -m venv failed (Debian: apt-get install python3-venv)"
+  "$ROOT/.venv/bin/pip" install --quiet --disable-pip-version-check -r "$ROOT/tests/smtp/requirements.txt"
+fi
 
-# --- ports: two free loopback ports from the OS, never 8000 -----------------------------------
+# --- where every page's screenshot goes ----------------------------------------------------------
+TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
+case "$TARGET" in /*) ;; *) TARGET="$PWD/$TARGET" ;; esac
+SCREENSHOTS="$TARGET/browser-screenshots"
+mkdir -p "$SCREENSHOTS"
+
+# --- ports: three free loopback ports from the OS, never 8000 ---------------------------------
 free_port() {
   node -e '
     const net = require("net");
@@ -64,6 +97,8 @@ PORT="$(free_port)"
 while [ "$PORT" = 8000 ]; do PORT="$(free_port)"; done
 APP_PORT="$(free_port)"
 while [ "$APP_PORT" = 8000 ] || [ "$APP_PORT" = "$PORT" ]; do APP_PORT="$(free_port)"; done
+SMTP_PORT="$(free_port)"
+while [ "$SMTP_PORT" = 8000 ] || [ "$SMTP_PORT" = "$PORT" ] || [ "$SMTP_PORT" = "$APP_PORT" ]; do SMTP_PORT="$(free_port)"; done
 BASE="http://127.0.0.1:$PORT"
 CALLBACK="http://127.0.0.1:$APP_PORT/callback"
 
@@ -71,6 +106,7 @@ CALLBACK="http://127.0.0.1:$APP_PORT/callback"
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/bb-browser.XXXXXX")"
 DB="sqlite://$TMP/bb.db"
 SERVER_PID=""
+SMTP_PID=""
 RESULT=1
 cleanup() {
   if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
@@ -79,22 +115,30 @@ cleanup() {
     kill -KILL "$SERVER_PID" 2>/dev/null || true
     wait "$SERVER_PID" 2>/dev/null || true
   fi
+  if [ -n "$SMTP_PID" ]; then kill "$SMTP_PID" 2>/dev/null || true; fi
   if [ "$RESULT" -ne 0 ]; then
     if [ -f "$TMP/server.log" ]; then
       printf '\n==> browser: server log (last 40 lines of %s)\n' "$TMP/server.log" >&2
       tail -n 40 "$TMP/server.log" >&2 || true
     fi
-    printf '==> browser: kept %s for inspection (screenshots: %s/*.png)\n' "$TMP" "$TMP" >&2
-  elif [ "${BB_BROWSER_SCREENSHOTS:-}" = always ]; then
-    say "screenshots kept in $TMP"
+    printf '==> browser: kept %s for inspection (failing pages: %s/*-FAIL-*.png; server.log, smtp.log, mail/, *.out)\n' "$TMP" "$TMP" >&2
+    printf '==> browser: screenshots of every page visited: %s\n' "$SCREENSHOTS" >&2
   else
     rm -rf "$TMP"
   fi
 }
 trap cleanup EXIT
 
-say "starting $BIN serve on $BASE ($DB, $ENROLLEES sandbox enrollees, seed $SEED)"
-"$BIN" serve --bind "127.0.0.1:$PORT" --database-url "$DB" --sandbox-enrollees "$ENROLLEES" --seed "$SEED" \
+# --- the test SMTP server: every message it receives is a JSON file in $TMP/mail ----------------
+mkdir -p "$TMP/mail"
+SMTP_PID="$(SMTP_DIR="$TMP/mail" SMTP_HOST=127.0.0.1 SMTP_PORT="$SMTP_PORT" SMTP_LOG="$TMP/smtp.log" \
+  PYTHON="$PYTHON" "$ROOT/tests/smtp/run-server.sh")" || die "the test SMTP server did not start (see $TMP/smtp.log)"
+say "test SMTP server on 127.0.0.1:$SMTP_PORT (pid $SMTP_PID, messages in $TMP/mail)"
+
+say "starting $BIN serve on $BASE ($DB, $ENROLLEES sandbox enrollees, seed $SEED, mail to 127.0.0.1:$SMTP_PORT)"
+BLUEBUTTON__MAIL__SMTP_HOST=127.0.0.1 BLUEBUTTON__MAIL__SMTP_PORT="$SMTP_PORT" BLUEBUTTON__MAIL__SECURITY=none \
+  BLUEBUTTON__MAIL__BASE_URL="$BASE" BLUEBUTTON__MAIL__FROM="Blue Button sandbox <no-reply@sandbox.example.org>" \
+  "$BIN" serve --bind "127.0.0.1:$PORT" --database-url "$DB" --sandbox-enrollees "$ENROLLEES" --seed "$SEED" \
   >"$TMP/server.log" 2>&1 </dev/null &
 SERVER_PID=$!
 
@@ -124,11 +168,17 @@ read -r CLIENT_ID CLIENT_SECRET < <(node -e '
 [ -n "${CLIENT_ID:-}" ] && [ -n "${CLIENT_SECRET:-}" ] || die "admin create-app: no client_id/client_secret in $TMP/app.json"
 say "created developer e2e@example.org and app \"E2E Health App\" (redirect URI $CALLBACK)"
 
-# --- the journey -----------------------------------------------------------------------------
-say "journey J2 → J3 in $("$CHROMIUM" --version 2>/dev/null | head -n 1) with playwright-core $pinned"
+# --- the journeys --------------------------------------------------------------------------------
+say "screenshots of every page: $SCREENSHOTS/{j2-j3,j1}/"
+common=(BB_BASE="$BASE" BB_CHROMIUM="$CHROMIUM" BB_ARTIFACTS="$TMP" BB_SCREENSHOTS="$SCREENSHOTS")
+say "journey J2 → J3 in $("$CHROMIUM" --version 2>/dev/null | head -n 1) with playwright-core $pinned, axe-core $axe_pinned"
 rc=0
-env BB_BASE="$BASE" BB_APP_PORT="$APP_PORT" BB_CLIENT_ID="$CLIENT_ID" BB_CLIENT_SECRET="$CLIENT_SECRET" \
-  BB_CHROMIUM="$CHROMIUM" BB_ARTIFACTS="$TMP" \
+env "${common[@]}" BB_APP_PORT="$APP_PORT" BB_CLIENT_ID="$CLIENT_ID" BB_CLIENT_SECRET="$CLIENT_SECRET" \
   timeout 600 node "$HERE/journey.mjs" 2>&1 | tee "$TMP/journey.out" || rc=$?
-[ "$rc" -eq 0 ] && RESULT=0
+say "journey J1 (sign-up, e-mail by SMTP, sign-in, two-step sign-in, password change and reset)"
+rc1=0
+env "${common[@]}" BB_SMTP_DIR="$TMP/mail" \
+  timeout 600 node "$HERE/j1.mjs" 2>&1 | tee "$TMP/j1.out" || rc1=$?
+say "screenshots: $(find "$SCREENSHOTS" -name '*.png' | wc -l) pages in $SCREENSHOTS"
+[ "$rc" -eq 0 ] && [ "$rc1" -eq 0 ] && RESULT=0
 exit "$RESULT"

@@ -1,0 +1,365 @@
+// Browser journey J1 (a developer joins the sandbox) against a running bluebutton server
+// that delivers its e-mail to a real SMTP server on loopback (tests/smtp: each received
+// message is a JSON file in BB_SMTP_DIR). Started by tests/browser/run.sh after journey.mjs,
+// which passes BB_BASE, BB_SMTP_DIR and what harness.mjs reads (BB_CHROMIUM, BB_ARTIFACTS,
+// BB_SCREENSHOTS).
+//
+// Sign-up (first with a password the rules refuse: the error is next to the field and the
+// other entries are kept) → the server's "check your e-mail" page → signing in before
+// confirming (refused, a new link is sent) → the verification link read from the message
+// the SMTP server received → the link again (already used) → a wrong password → sign-in →
+// the account page → TOTP enrolment (a wrong code, then the code computed here with RFC 6238
+// from the key the page shows) → password change (a refused one, then a good one) → sign-out
+// → sign-in with the second step → sign-out → "forgot password" → the reset link from the
+// SMTP server → a refused and then a good new password → sign-in with the new password and
+// the code → the account page.
+//
+// Every page the browser shows goes through `checkPage` (axe-core: no serious or critical
+// violation; a screenshot in BB_SCREENSHOTS/j1/). Prints `ok - ` / `not ok - ` per step and
+// `j1: N passed, N failed`; exits 1 when a step failed.
+
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { env, openJourney } from './harness.mjs';
+
+const SMTP_DIR = env('BB_SMTP_DIR', 'j1.mjs');
+const RUN = crypto.randomBytes(4).toString('hex');
+const DEV = {
+  name: 'Grace Hopper',
+  // A recipient of this run only: the SMTP folder may hold other runs' messages.
+  email: `j1-${RUN}@example.org`,
+  organization: 'Compiler Health Labs',
+  password: 'amber lantern orchard 17',
+};
+const CHANGED_PASSWORD = 'copper meadow whistle 58';
+const RESET_PASSWORD = 'silent harbor pepper 93';
+const REFUSED_PASSWORD = 'short'; // under 12 characters
+const MAIL_WAIT_MS = 30_000;
+
+const {
+  BASE, page, documents, note, step, finish, assertCsp, assertNoConsoleErrors, text, expectPath, clickAndLoad, checkPage,
+} = await openJourney('j1', { script: 'j1.mjs' });
+
+// --- e-mail as the SMTP server received it ----------------------------------------------------
+const readMessages = new Set(); // files already used by a step
+/**
+ * The newest message to `to` with `subject` that no step has used yet, waiting up to 30 s
+ * for the server's sender to deliver it; returns the message and its first link.
+ */
+async function receivedMail(to, subject) {
+  const deadline = Date.now() + MAIL_WAIT_MS;
+  for (;;) {
+    const files = fs.readdirSync(SMTP_DIR).filter((f) => f.endsWith('.json')).sort().reverse();
+    for (const f of files) {
+      if (readMessages.has(f)) continue;
+      const m = JSON.parse(fs.readFileSync(path.join(SMTP_DIR, f), 'utf8'));
+      if (m.subject === subject && m.rcpt_tos.includes(to)) {
+        for (const older of files) readMessages.add(older); // earlier ones are superseded
+        const link = (m.body.match(/https?:\/\/\S+/) || [])[0];
+        assert.ok(link, `a link in "${subject}": ${m.body}`);
+        return { message: m, link, file: f };
+      }
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`no unread "${subject}" message to ${to} arrived in ${SMTP_DIR} within ${MAIL_WAIT_MS / 1000} s (files: ${files.join(' ')})`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+// --- RFC 6238 TOTP (HMAC-SHA-1, 6 digits, 30 s), as an authenticator app computes it ------------
+function base32Decode(text) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = 0;
+  let value = 0;
+  const out = [];
+  for (const c of text.replace(/[\s=]/g, '').toUpperCase()) {
+    const i = alphabet.indexOf(c);
+    assert.ok(i >= 0, `base32 character ${JSON.stringify(c)}`);
+    value = (value << 5) | i;
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(out);
+}
+function hotp(key, counter) {
+  const msg = Buffer.alloc(8);
+  msg.writeBigUInt64BE(BigInt(counter));
+  const mac = crypto.createHmac('sha1', key).update(msg).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  const bin = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
+  return String(bin).padStart(6, '0');
+}
+// RFC 6238 appendix B (SHA-1, 8 digits there; the same truncation gives these 6).
+assert.equal(hotp(Buffer.from('12345678901234567890'), Math.floor(59 / 30)), '287082');
+assert.equal(hotp(Buffer.from('12345678901234567890'), Math.floor(1111111109 / 30)), '081804');
+
+let totpKey = null;
+let lastStep = -1; // the server accepts a step only once, and only a later one each time
+/** A six-digit code of none of the steps the server accepts now. */
+function wrongCode() {
+  const now = Math.floor(Date.now() / 1000 / 30);
+  const near = new Set([-2, -1, 0, 1, 2].map((d) => hotp(totpKey, now + d)));
+  for (let n = 0; ; n++) {
+    const code = String(n).padStart(6, '0');
+    if (!near.has(code)) return code;
+  }
+}
+/** A code the server accepts now: the current step, or the next one when this step was used. */
+async function totpCode() {
+  for (;;) {
+    const now = Math.floor(Date.now() / 1000 / 30);
+    const use = Math.max(now, lastStep + 1);
+    if (use <= now + 1) {
+      lastStep = use;
+      return hotp(totpKey, use);
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+// --- page helpers --------------------------------------------------------------------------
+async function fillForm(fields) {
+  for (const [id, value] of Object.entries(fields)) await page.locator(`#${id}`).fill(value);
+}
+/** Asserts the field `id` shows `re` as its error, named by aria-describedby. */
+async function assertFieldError(id, re) {
+  const error = page.locator(`#${id}-error`);
+  assert.ok(await error.isVisible(), `#${id}-error is visible`);
+  assert.match(await text(`#${id}-error`), re);
+  const input = page.locator(`#${id}`);
+  assert.equal(await input.getAttribute('aria-describedby'), `${id}-error`, `#${id} is described by its error`);
+  assert.equal(await input.getAttribute('aria-invalid'), 'true');
+  // The error sits in the field's own block, right by its label and input.
+  assert.equal(await page.locator(`.field:has(#${id}) #${id}-error`).count(), 1, `#${id}-error is inside the field`);
+}
+const lastStatus = () => documents[documents.length - 1]?.status;
+async function signIn(email, password) {
+  await page.goto(`${BASE}/v2/accounts/login`);
+  await fillForm({ email, password });
+  await clickAndLoad('#login-button');
+}
+async function signOut() {
+  await clickAndLoad('#logout-button');
+  await expectPath(/^\/v2\/accounts\/login$/, 'after Sign out');
+  assert.equal(await page.locator('#nav-login').count(), 1, 'the header offers Sign in again');
+}
+
+await step('J1: the sign-up page asks for name, e-mail, organization and password', async () => {
+  await page.goto(`${BASE}/v2/accounts/create`);
+  assert.equal(lastStatus(), 200);
+  assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+  assert.equal(await text('h1'), 'Create a developer account');
+  for (const [id, label] of [['name', 'Your name'], ['email', 'E-mail address'], ['organization', 'Organization name'], ['password', 'Password']]) {
+    assert.equal(await text(`label[for=${id}]`), label);
+  }
+  assert.equal(await page.locator('#password').getAttribute('type'), 'password');
+  assert.equal(await page.locator('input[type=hidden][name=csrf_token]').count(), 1);
+  assertCsp('/v2/accounts/create');
+  await checkPage('sign-up');
+});
+
+await step('J1: a refused password shows its error next to the field; the other entries are kept', async () => {
+  await fillForm({ ...DEV, password: REFUSED_PASSWORD });
+  await clickAndLoad('#signup-button');
+  await expectPath(/^\/v2\/accounts\/create$/, 'after a refused sign-up');
+  assert.equal(lastStatus(), 400);
+  assert.ok(await page.locator('#form-error[role=alert]').isVisible(), 'the form says to fix the fields below');
+  await assertFieldError('password', /12 characters/);
+  assert.equal(await page.locator('#name').inputValue(), DEV.name, 'the name is kept');
+  assert.equal(await page.locator('#email').inputValue(), DEV.email, 'the e-mail is kept');
+  assert.equal(await page.locator('#organization').inputValue(), DEV.organization, 'the organization is kept');
+  assert.equal(await page.locator('#password').inputValue(), '', 'the password is not sent back');
+  for (const id of ['name', 'email', 'organization']) {
+    assert.equal(await page.locator(`#${id}`).getAttribute('aria-invalid'), null, `#${id} is not marked invalid`);
+  }
+  assertCsp('/v2/accounts/create');
+  await checkPage('sign-up, refused password');
+});
+
+await step('J1: signing up with a good password → "Check your e-mail"', async () => {
+  await page.locator('#password').fill(DEV.password);
+  await clickAndLoad('#signup-button');
+  assert.equal(lastStatus(), 200);
+  assert.equal(await text('#notice h1'), 'Check your e-mail');
+  assertCsp('/v2/accounts/create');
+  await checkPage('sign-up, check your e-mail');
+});
+
+await step('J1: signing in before confirming the address is refused (a new link is sent)', async () => {
+  await signIn(DEV.email, DEV.password);
+  await expectPath(/^\/v2\/accounts\/login$/, 'after signing in unconfirmed');
+  assert.equal(lastStatus(), 403);
+  assert.match(await text('#form-error'), /not confirmed yet/);
+  assert.equal(await page.locator('#email').inputValue(), DEV.email, 'the e-mail is kept');
+  await checkPage('sign-in, address not confirmed');
+});
+
+let verifyLink;
+await step('J1: the verification message arrives by SMTP, with a link to this server', async () => {
+  const { message, link } = await receivedMail(DEV.email, 'Confirm your e-mail address');
+  assert.ok(message.body.startsWith(`${DEV.name},`), message.body);
+  assert.ok(link.startsWith(`${BASE}/v2/accounts/activation-verify/`), `the link points at ${BASE}: ${link}`);
+  verifyLink = link;
+  note(`message to ${message.rcpt_tos.join(', ')} from ${message.from}`);
+});
+
+await step('J1: opening the link confirms the address', async () => {
+  await page.goto(verifyLink);
+  assert.equal(lastStatus(), 200);
+  assert.equal(await text('#notice h1'), 'E-mail address confirmed');
+  assertCsp('/v2/accounts/activation-verify/');
+  await checkPage('e-mail address confirmed');
+});
+
+await step('J1: the same link again cannot be used', async () => {
+  await page.goto(verifyLink);
+  assert.equal(lastStatus(), 400);
+  assert.equal(await text('#notice h1'), 'This link cannot be used');
+  await checkPage('verification link used');
+});
+
+await step('J1: a wrong password is refused, the e-mail kept', async () => {
+  await signIn(DEV.email, 'not the password at all');
+  assert.equal(lastStatus(), 401);
+  assert.match(await text('#form-error'), /not correct/);
+  assert.equal(await page.locator('#email').inputValue(), DEV.email);
+  assert.equal(await page.locator('#password').inputValue(), '');
+  await checkPage('sign-in, wrong password');
+});
+
+await step('J1: signing in shows the account page (name, e-mail, organization, two-step off)', async () => {
+  await signIn(DEV.email, DEV.password);
+  await expectPath(/^\/v2\/accounts\/settings$/, 'after signing in');
+  assert.equal(await text('h1'), 'Your account');
+  assert.equal(await text('#account-name'), DEV.name);
+  assert.equal(await text('#account-email'), DEV.email);
+  assert.equal(await text('#account-organization'), DEV.organization);
+  assert.equal(await text('#account-totp'), 'Off');
+  assert.equal(await text('#nav-account'), DEV.email);
+  assertCsp('/v2/accounts/settings');
+  await checkPage('account');
+});
+
+await step('J1: TOTP enrolment shows the key; a wrong code shows its error next to the field', async () => {
+  await clickAndLoad('#enrol-link');
+  await expectPath(/^\/v2\/accounts\/mfa\/enrol$/, 'after "Turn on two-step sign-in"');
+  const secret = await text('#totp-secret');
+  totpKey = base32Decode(secret);
+  assert.equal(totpKey.length, 20, `a 160-bit key: ${secret}`);
+  assert.match(await text('#totp-uri'), /^otpauth:\/\/totp\//);
+  await checkPage('two-step sign-in setup');
+  await page.locator('#code').fill(wrongCode());
+  await clickAndLoad('#code-button');
+  assert.equal(lastStatus(), 400);
+  await assertFieldError('code', /./);
+  assert.equal(await text('#totp-secret'), secret, 'the same key is shown again');
+  await checkPage('two-step sign-in setup, wrong code');
+});
+
+await step('J1: the code computed from the key turns two-step sign-in on', async () => {
+  await page.locator('#code').fill(await totpCode());
+  await clickAndLoad('#code-button');
+  await expectPath(/^\/v2\/accounts\/settings\?done=totp$/, 'after the right code');
+  assert.match(await text('#account-notice'), /Two-step sign-in is on/);
+  assert.equal(await text('#account-totp'), 'On');
+  await checkPage('account, two-step sign-in on');
+});
+
+await step('J1: a refused new password shows its error next to the field', async () => {
+  await fillForm({ current_password: DEV.password, new_password: REFUSED_PASSWORD });
+  await clickAndLoad('#password-change-button');
+  assert.equal(lastStatus(), 400);
+  await assertFieldError('new_password', /12 characters/);
+  assert.equal(await page.locator('#new_password').inputValue(), '');
+  await checkPage('password change, refused password');
+});
+
+await step('J1: changing the password', async () => {
+  await fillForm({ current_password: DEV.password, new_password: CHANGED_PASSWORD });
+  await clickAndLoad('#password-change-button');
+  await expectPath(/^\/v2\/accounts\/settings\?done=password$/, 'after the change');
+  assert.match(await text('#account-notice'), /password is changed/);
+  await checkPage('account, password changed');
+});
+
+await step('J1: sign out, then sign in with the new password and the second step', async () => {
+  await signOut();
+  await checkPage('signed out');
+  await signIn(DEV.email, CHANGED_PASSWORD);
+  await expectPath(/^\/v2\/accounts\/login\/totp$/, 'after the password');
+  assert.equal(await text('h1'), 'Two-step sign-in');
+  await checkPage('sign-in, second step');
+  await page.locator('#code').fill(await totpCode());
+  await clickAndLoad('#code-button');
+  await expectPath(/^\/v2\/accounts\/settings$/, 'after the code');
+  assert.equal(await text('#account-email'), DEV.email);
+});
+
+await step('J1: sign out, "Forgot your password?" → "Check your e-mail"', async () => {
+  await signOut();
+  await clickAndLoad('a[href="/v2/accounts/forgot-password"]');
+  await expectPath(/^\/v2\/accounts\/forgot-password$/, 'after "Forgot your password?"');
+  assert.equal(await text('h1'), 'Reset your password');
+  await checkPage('forgot password');
+  await page.locator('#email').fill(DEV.email);
+  await clickAndLoad('#forgot-button');
+  assert.equal(lastStatus(), 200);
+  assert.equal(await text('#notice h1'), 'Check your e-mail');
+  await checkPage('forgot password, check your e-mail');
+});
+
+let resetLink;
+await step('J1: the reset message arrives by SMTP; its link opens the new-password form', async () => {
+  const { link } = await receivedMail(DEV.email, 'Reset your password');
+  assert.ok(link.startsWith(`${BASE}/v2/accounts/reset-password/`), link);
+  resetLink = link;
+  await page.goto(resetLink);
+  assert.equal(lastStatus(), 200);
+  assert.equal(await text('h1'), 'Choose a new password');
+  assertCsp('/v2/accounts/reset-password/');
+  await checkPage('reset password');
+});
+
+await step('J1: a refused new password shows its error; a good one is saved', async () => {
+  await page.locator('#password').fill(REFUSED_PASSWORD);
+  await clickAndLoad('#reset-button');
+  assert.equal(lastStatus(), 400);
+  await assertFieldError('password', /12 characters/);
+  await checkPage('reset password, refused password');
+  await page.locator('#password').fill(RESET_PASSWORD);
+  await clickAndLoad('#reset-button');
+  assert.equal(lastStatus(), 200);
+  assert.equal(await text('#notice h1'), 'Password changed');
+  await checkPage('password reset');
+});
+
+await step('J1: the old password is refused; the new one and the code sign in', async () => {
+  await signIn(DEV.email, CHANGED_PASSWORD);
+  assert.equal(lastStatus(), 401);
+  await signIn(DEV.email, RESET_PASSWORD);
+  await expectPath(/^\/v2\/accounts\/login\/totp$/, 'after the password');
+  await page.locator('#code').fill(await totpCode());
+  await clickAndLoad('#code-button');
+  await expectPath(/^\/v2\/accounts\/settings$/, 'after the code');
+  assert.equal(await text('#account-totp'), 'On');
+  await checkPage('account after the reset');
+});
+
+// App registration (/v2/o/applications/register/) and the test client (/testclient/) to
+// data on screen continue J1 from here, signed in.
+
+await step('J1: no console errors or CSP violations; every server page carried CSP default-src \'none\'', async () => {
+  assertNoConsoleErrors('J1');
+  const pages = documents.filter((d) => d.status < 300 || d.status >= 400);
+  const bad = pages.filter((d) => !(d.csp || '').includes("default-src 'none'"));
+  assert.deepEqual(bad, [], 'server pages without the CSP');
+  note(`${pages.length} server pages checked`);
+});
+
+process.exit(await finish());
