@@ -155,6 +155,66 @@ export async function openJourney(journey, { script }) {
     assert.equal(failing.length, 0, `axe-core on ${redact(page.url())} (${name}): serious or critical violations:\n${describe(failing)}`);
   }
 
+  /**
+   * What axe cannot see, by keyboard: the first Tab reaches the skip link, which is then
+   * on screen and outlined; the next `tabs` stops (the header's links and buttons, then the
+   * page's) each show a focus outline of 2px or more; Enter on the skip link goes to
+   * `#main`, and the Tab after it lands inside `<main>`. Leaves the page at its top again.
+   */
+  async function checkKeyboard(tabs = 8) {
+    const focused = () => page.evaluate(() => {
+      const el = document.activeElement;
+      if (!el || el === document.body) return null;
+      const cs = getComputedStyle(el);
+      const box = el.getBoundingClientRect();
+      return {
+        what: `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${el.className ? `.${String(el.className).split(' ').join('.')}` : ''}`,
+        outline: `${cs.outlineStyle} ${cs.outlineWidth} ${cs.outlineColor}`,
+        visible: cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) >= 2,
+        onScreen: box.width > 0 && box.height > 0 && box.right > 0 && box.left < window.innerWidth,
+        inMain: !!el.closest('main'),
+      };
+    });
+    // Focus on <body> (made focusable for a moment) puts the start of sequential focus
+    // navigation at the top of the document, as a fresh load does; blur() would not.
+    const toTop = () => page.evaluate(() => {
+      const b = document.body;
+      b.setAttribute('tabindex', '-1');
+      b.focus();
+      b.removeAttribute('tabindex');
+      window.scrollTo(0, 0);
+    });
+    const url = page.url();
+    await toTop();
+    await page.keyboard.press('Tab');
+    const skip = await focused();
+    assert.ok(skip && /\.skip-link/.test(skip.what), `the first Tab reaches the skip link, not ${JSON.stringify(skip)}`);
+    assert.ok(skip.onScreen, 'the focused skip link is on screen');
+    assert.ok(skip.visible, `the skip link shows its focus (outline ${skip.outline})`);
+    const seen = [];
+    for (let i = 0; i < tabs; i++) {
+      await page.keyboard.press('Tab');
+      const f = await focused();
+      if (!f) break;
+      seen.push(f.what);
+      assert.ok(f.visible, `${f.what} shows its focus (outline ${f.outline})`);
+    }
+    await toTop();
+    await page.keyboard.press('Tab');
+    assert.match((await focused())?.what || '', /\.skip-link/, 'Tab from the top reaches the skip link again');
+    await page.keyboard.press('Enter');
+    await page.waitForURL((u) => u.hash === '#main', { timeout: 5000 })
+      .catch(() => assert.fail(`Enter on the skip link goes to #main (the page is ${page.url()})`));
+    assert.equal(await page.locator('main#main').count(), 1, 'the page has <main id="main">');
+    await page.keyboard.press('Tab');
+    const first = await focused();
+    assert.ok(first?.inMain, `after the skip link, Tab goes into <main>, not to ${JSON.stringify(first)}`);
+    note(`keyboard: skip link (to ${first.what} in main), outlined: ${seen.join(', ')}`);
+    // Back to the page as loaded (the hash is the only change).
+    if (page.url() !== url) await page.goBack({ waitUntil: 'load' }).catch(() => {});
+    await toTop();
+  }
+
   /** Full-page screenshot into the run's temporary directory (failing pages). */
   let failNo = 0;
   async function failShot(label) {
@@ -214,6 +274,6 @@ export async function openJourney(journey, { script }) {
 
   return {
     BASE, browser, context, page, documents, consoleErrors, note, step, finish,
-    assertCsp, assertNoConsoleErrors, text, expectPath, clickAndLoad, checkPage,
+    assertCsp, assertNoConsoleErrors, text, expectPath, clickAndLoad, checkPage, checkKeyboard,
   };
 }

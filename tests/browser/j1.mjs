@@ -39,7 +39,7 @@ const REFUSED_PASSWORD = 'short'; // under 12 characters
 const MAIL_WAIT_MS = 30_000;
 
 const {
-  BASE, page, documents, note, step, finish, assertCsp, assertNoConsoleErrors, text, expectPath, clickAndLoad, checkPage,
+  BASE, page, documents, note, step, finish, assertCsp, assertNoConsoleErrors, text, expectPath, clickAndLoad, checkPage, checkKeyboard,
 } = await openJourney('j1', { script: 'j1.mjs' });
 
 // --- e-mail as the SMTP server received it ----------------------------------------------------
@@ -162,6 +162,7 @@ await step('J1: the sign-up page asks for name, e-mail, organization and passwor
   assert.equal(await page.locator('input[type=hidden][name=csrf_token]').count(), 1);
   assertCsp('/v2/accounts/create');
   await checkPage('sign-up');
+  await checkKeyboard();
 });
 
 await step('J1: a refused password shows its error next to the field; the other entries are kept', async () => {
@@ -244,6 +245,7 @@ await step('J1: signing in shows the account page (name, e-mail, organization, t
   assert.equal(await text('#nav-account'), DEV.email);
   assertCsp('/v2/accounts/settings');
   await checkPage('account');
+  await checkKeyboard();
 });
 
 await step('J1: TOTP enrolment shows the key; a wrong code shows its error next to the field', async () => {

@@ -227,7 +227,7 @@ const appServer = http.createServer(async (req, res) => {
 
 // --- the browser (tests/browser/harness.mjs) ---------------------------------------------------
 const {
-  page, documents, note, step, finish, assertCsp, assertNoConsoleErrors, text, expectPath, clickAndLoad, checkPage,
+  page, documents, note, step, finish, assertCsp, assertNoConsoleErrors, text, expectPath, clickAndLoad, checkPage, checkKeyboard,
 } = await openJourney('j2-j3', { script: 'journey.mjs' });
 let serverPageCount = 0;
 
@@ -269,6 +269,7 @@ try {
     assert.equal(await text('#login-button'), T.en.loginButton);
     assertCsp('/mymedicare/login');
     await checkPage('J2 en sandbox login');
+    await checkKeyboard();
   });
 
   await step('J2 en: a wrong password shows the error on the login page', async () => {
@@ -300,6 +301,7 @@ try {
     assert.equal(await text('#deny'), T.en.deny);
     assertCsp('/v2/o/authorize/');
     await checkPage('J2 en consent');
+    await checkKeyboard();
   });
 
   await step('J2 en: Allow → the app page shows the claims total and the patient id', async () => {
