@@ -127,13 +127,18 @@ async function totpCode() {
 async function fillForm(fields) {
   for (const [id, value] of Object.entries(fields)) await page.locator(`#${id}`).fill(value);
 }
-/** Asserts the field `id` shows `re` as its error, named by aria-describedby. */
-async function assertFieldError(id, re) {
+/**
+ * Asserts the field `id` shows `re` as its error, named first by aria-describedby (then by
+ * the field's hint, the password rules, when `hint`).
+ */
+async function assertFieldError(id, re, { hint = false } = {}) {
   const error = page.locator(`#${id}-error`);
   assert.ok(await error.isVisible(), `#${id}-error is visible`);
   assert.match(await text(`#${id}-error`), re);
   const input = page.locator(`#${id}`);
-  assert.equal(await input.getAttribute('aria-describedby'), `${id}-error`, `#${id} is described by its error`);
+  const described = hint ? `${id}-error ${id}-hint` : `${id}-error`;
+  assert.equal(await input.getAttribute('aria-describedby'), described, `#${id} is described by its error${hint ? ' and its hint' : ''}`);
+  if (hint) assert.match(await text(`#${id}-hint`), /12 characters/, `#${id}-hint states the rules`);
   assert.equal(await input.getAttribute('aria-invalid'), 'true');
   // The error sits in the field's own block, right by its label and input.
   assert.equal(await page.locator(`.field:has(#${id}) #${id}-error`).count(), 1, `#${id}-error is inside the field`);
@@ -159,6 +164,7 @@ await step('J1: the sign-up page asks for name, e-mail, organization and passwor
     assert.equal(await text(`label[for=${id}]`), label);
   }
   assert.equal(await page.locator('#password').getAttribute('type'), 'password');
+  assert.equal(await page.locator('#password').getAttribute('aria-describedby'), 'password-hint', 'the password rules describe the field');
   assert.equal(await page.locator('input[type=hidden][name=csrf_token]').count(), 1);
   assertCsp('/v2/accounts/create');
   await checkPage('sign-up');
@@ -171,7 +177,7 @@ await step('J1: a refused password shows its error next to the field; the other 
   await expectPath(/^\/v2\/accounts\/create$/, 'after a refused sign-up');
   assert.equal(lastStatus(), 400);
   assert.ok(await page.locator('#form-error[role=alert]').isVisible(), 'the form says to fix the fields below');
-  await assertFieldError('password', /12 characters/);
+  await assertFieldError('password', /12 characters/, { hint: true });
   assert.equal(await page.locator('#name').inputValue(), DEV.name, 'the name is kept');
   assert.equal(await page.locator('#email').inputValue(), DEV.email, 'the e-mail is kept');
   assert.equal(await page.locator('#organization').inputValue(), DEV.organization, 'the organization is kept');
@@ -277,7 +283,7 @@ await step('J1: a refused new password shows its error next to the field', async
   await fillForm({ current_password: DEV.password, new_password: REFUSED_PASSWORD });
   await clickAndLoad('#password-change-button');
   assert.equal(lastStatus(), 400);
-  await assertFieldError('new_password', /12 characters/);
+  await assertFieldError('new_password', /12 characters/, { hint: true });
   assert.equal(await page.locator('#new_password').inputValue(), '');
   await checkPage('password change, refused password');
 });
@@ -332,7 +338,7 @@ await step('J1: a refused new password shows its error; a good one is saved', as
   await page.locator('#password').fill(REFUSED_PASSWORD);
   await clickAndLoad('#reset-button');
   assert.equal(lastStatus(), 400);
-  await assertFieldError('password', /12 characters/);
+  await assertFieldError('password', /12 characters/, { hint: true });
   await checkPage('reset password, refused password');
   await page.locator('#password').fill(RESET_PASSWORD);
   await clickAndLoad('#reset-button');
