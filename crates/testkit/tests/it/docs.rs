@@ -295,3 +295,15 @@ async fn the_portal_links_to_the_docs() {
     assert_eq!(status, 200);
     assert!(html.contains("<a href=\"/docs/\" id=\"nav-docs\">Docs</a>"));
 }
+
+#[tokio::test]
+#[ignore = "scripts/test runs it with BLUEBUTTON_OPENAPI_DUMP, then tests/validators/validate_openapi.py"]
+async fn dump_openapi_document() {
+    let target = std::env::var("BLUEBUTTON_OPENAPI_DUMP").expect("BLUEBUTTON_OPENAPI_DUMP");
+    let app = spawn_app().await;
+    let r = app.get("/docs/openapi.json").await;
+    assert_eq!(r.status(), 200);
+    let body = r.bytes().await.unwrap();
+    serde_json::from_slice::<Value>(&body).unwrap();
+    std::fs::write(target, &body).unwrap();
+}
