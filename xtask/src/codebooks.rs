@@ -94,28 +94,39 @@ pub fn render(ccw_dir: &Path) -> anyhow::Result<String> {
 
 /// One `<variable>` of a codebook.
 #[derive(Debug, Default)]
-struct Variable {
-    id: String,
-    long_name: String,
-    short_name: String,
-    groups: Vec<Group>,
+pub(crate) struct Variable {
+    pub(crate) id: String,
+    pub(crate) long_name: String,
+    pub(crate) short_name: String,
+    /// The `label` attribute: the variable's title.
+    pub(crate) label: String,
+    /// `type`, `length` and `source` attributes (`CHAR`, `15`, `CCW`).
+    pub(crate) kind: String,
+    pub(crate) length: String,
+    pub(crate) source: String,
+    /// The variable's own `<description>`: one normalized string per `<p>` (or one for
+    /// text outside paragraphs).
+    pub(crate) description: Vec<String>,
+    pub(crate) groups: Vec<Group>,
 }
 
 /// One `<valueGroup>`: its description (may be empty) and its `(code, label)` values.
 #[derive(Debug, Default)]
-struct Group {
-    description: String,
-    values: Vec<(String, String)>,
+pub(crate) struct Group {
+    pub(crate) description: String,
+    pub(crate) values: Vec<(String, String)>,
 }
 
 /// The variables of one codebook, in document order.
-fn parse_codebook(xml: &str) -> anyhow::Result<Vec<Variable>> {
+pub(crate) fn parse_codebook(xml: &str) -> anyhow::Result<Vec<Variable>> {
     let mut variables = Vec::new();
     let mut var: Option<Variable> = None;
     let mut in_group = false;
     // Text being collected, and for what: a group description or a value's label.
     let mut description: Option<String> = None;
     let mut value: Option<(String, String)> = None;
+    // The variable's own description, paragraph by paragraph, while inside it.
+    let mut var_description: Option<Vec<String>> = None;
 
     for event in Scanner::new(xml) {
         match event? {
@@ -136,6 +147,11 @@ fn parse_codebook(xml: &str) -> anyhow::Result<Vec<Variable>> {
                         id,
                         long_name: attr("longName"),
                         short_name: attr("shortName"),
+                        label: attr("label"),
+                        kind: attr("type"),
+                        length: attr("length"),
+                        source: attr("source"),
+                        description: Vec::new(),
                         groups: Vec::new(),
                     };
                     if empty {
@@ -152,6 +168,14 @@ fn parse_codebook(xml: &str) -> anyhow::Result<Vec<Variable>> {
                     in_group = !empty;
                 }
                 "description" if in_group && !empty => description = Some(String::new()),
+                "description" if !in_group && !empty && var.is_some() => {
+                    var_description = Some(vec![String::new()]);
+                }
+                "p" => {
+                    if let Some(paragraphs) = var_description.as_mut() {
+                        paragraphs.push(String::new());
+                    }
+                }
                 "value" if in_group => {
                     let code = attrs
                         .iter()
@@ -176,12 +200,25 @@ fn parse_codebook(xml: &str) -> anyhow::Result<Vec<Variable>> {
                 } else if let Some(d) = description.as_mut() {
                     d.push(' ');
                     d.push_str(&text);
+                } else if let Some(last) = var_description.as_mut().and_then(|p| p.last_mut()) {
+                    last.push(' ');
+                    last.push_str(&text);
                 }
             }
             Event::End { name } => match name {
                 "value" => {
                     if let Some((code, label)) = value.take() {
                         push_value(var.as_mut(), code, normalize(&label));
+                    }
+                }
+                "description" if var_description.is_some() => {
+                    let paragraphs = var_description.take().unwrap_or_default();
+                    if let Some(v) = var.as_mut() {
+                        v.description = paragraphs
+                            .iter()
+                            .map(|p| normalize(p))
+                            .filter(|p| !p.is_empty())
+                            .collect();
                     }
                 }
                 "description" => {
@@ -212,7 +249,7 @@ fn push_value(var: Option<&mut Variable>, code: String, label: String) {
 }
 
 /// Collapses every run of whitespace (tabs and newlines included) to one space and trims.
-fn normalize(text: &str) -> String {
+pub(crate) fn normalize(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
@@ -425,6 +462,9 @@ mod tests {
         );
         assert_eq!(v.groups[1].description, "");
         assert_eq!(v.groups[1].values[0].1, "One again <old>");
+        assert_eq!(v.label, "A");
+        assert_eq!(v.kind, "CHAR");
+        assert_eq!(v.description, vec!["Not a group description.".to_owned()]);
     }
 
     #[test]

@@ -40,8 +40,9 @@ fn main() -> ExitCode {
                 Ok(())
             })
         }
+        ["docs"] => write_docs(&root),
         _ => Err(anyhow::anyhow!(
-            "usage: cargo xtask tidy | cargo xtask codegen | cargo xtask codebooks | cargo xtask bench startup|generate|import|fhir|token|bearer [--runs N|--enrollees N|…]"
+            "usage: cargo xtask tidy | cargo xtask codegen | cargo xtask codebooks | cargo xtask docs | cargo xtask bench startup|generate|import|fhir|token|bearer [--runs N|--enrollees N|…]"
         )),
     };
     match result {
@@ -51,6 +52,19 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `cargo xtask docs`: the data dictionary and the FHIR examples under `crates/web/data/`.
+fn write_docs(root: &std::path::Path) -> anyhow::Result<()> {
+    let out = root.join(xtask::docs::OUT_DIR);
+    std::fs::create_dir_all(out.join("examples"))?;
+    let dictionary = xtask::docs::render_dictionary(&root.join("data/reference/ccw"))?;
+    std::fs::write(out.join("data-dictionary.tsv"), dictionary)?;
+    for (name, text) in xtask::docs::render_examples()? {
+        std::fs::write(out.join("examples").join(name), text)?;
+    }
+    println!("wrote {}", out.display());
+    Ok(())
 }
 
 fn workspace_root() -> PathBuf {

@@ -11,14 +11,43 @@ use bb_domain::health::CheckResult;
 use bb_proto::{HealthCheck, HealthReport};
 
 /// Every check the server has (today: database and schema).
+#[utoipa::path(
+    get,
+    path = "/health",
+    operation_id = "health",
+    tag = "Health",
+    summary = "Every health check",
+    responses(
+        (status = 200, description = "All checks passed.", body = HealthReport),
+        (status = 503, description = "A check failed; `failed` names it.", body = HealthReport)
+    ),
+    security(())
+)]
 pub(crate) async fn all(State(state): State<AppState>) -> Response {
     report(state.services.health.database().await)
 }
 
 /// Only the database checks.
+#[utoipa::path(
+    get,
+    path = "/health/db",
+    operation_id = "healthDatabase",
+    tag = "Health",
+    summary = "The database checks",
+    responses(
+        (status = 200, description = "The database answers and its schema is current.", body = HealthReport),
+        (status = 503, description = "A check failed; `failed` names it.", body = HealthReport)
+    ),
+    security(())
+)]
 pub(crate) async fn database(State(state): State<AppState>) -> Response {
     report(state.services.health.database().await)
 }
+
+/// The health operations of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(all, database))]
+pub(crate) struct HealthApi;
 
 fn report(checks: Vec<CheckResult>) -> Response {
     let failed: Vec<String> = checks

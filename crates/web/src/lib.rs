@@ -5,6 +5,7 @@
 //! panic catcher → request id and access log → header limits → body limit → timeout →
 //! security headers → routes.
 
+pub mod docs;
 pub mod errors;
 mod fhir;
 mod health;
@@ -49,6 +50,7 @@ pub fn router(state: AppState) -> Router {
         .merge(fhir::routes())
         .merge(oauth::routes())
         .merge(portal::routes())
+        .merge(docs::routes())
         .merge(pages::static_routes())
         .fallback(errors::not_found)
         .layer(

@@ -60,6 +60,18 @@ fn statement(origin: &str) -> Value {
     value
 }
 
+#[utoipa::path(
+    get,
+    path = "/v2/fhir/metadata",
+    operation_id = "capabilityStatement",
+    tag = "FHIR",
+    summary = "The server's CapabilityStatement",
+    description = "What the FHIR API supports (FHIR R4 `metadata` interaction); no token needed. Also served at `/v2/fhir/metadata/`.",
+    responses(
+        (status = 200, description = "A FHIR R4 CapabilityStatement.", body = ref("#/components/schemas/CapabilityStatement"), content_type = "application/fhir+json")
+    ),
+    security(())
+)]
 pub(super) async fn capability_statement(headers: HeaderMap) -> Response {
     let host = headers
         .get(header::HOST)

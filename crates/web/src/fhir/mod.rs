@@ -19,6 +19,19 @@ use axum::routing::get;
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{Predicate, SizeAbove};
 
+/// The FHIR operations of the OpenAPI document (`crate::docs::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    metadata::capability_statement,
+    resources::search_patient,
+    resources::read_patient,
+    resources::search_coverage,
+    resources::read_coverage,
+    resources::search_eob,
+    resources::read_eob,
+))]
+pub(crate) struct FhirApi;
+
 /// The FHIR routes.
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -89,6 +89,31 @@ fn flow_error(lang: Lang, e: FlowError) -> Response {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/v2/o/authorize/",
+    operation_id = "authorize",
+    tag = "OAuth",
+    summary = "Start an authorization (code flow with PKCE)",
+    description = "RFC 6749 §4.1.1 with PKCE (RFC 7636, S256 only). The enrollee then signs in (in the sandbox, `BBUser00000`/`PW00000!` …) and approves or denies on the consent page; the browser returns to `redirect_uri` with `code` and `state`. Also served without the trailing slash.",
+    params(
+        ("client_id" = String, Query, description = "The application's client id."),
+        ("redirect_uri" = String, Query, description = "One of the application's registered redirect URIs."),
+        ("response_type" = String, Query, description = "`code`."),
+        ("state" = String, Query, description = "Opaque value returned with the code; at least 16 characters."),
+        ("code_challenge" = String, Query, description = "PKCE: BASE64URL(SHA256(code_verifier)), unpadded."),
+        ("code_challenge_method" = String, Query, description = "PKCE: `S256`."),
+        ("scope" = Option<String>, Query, description = "Space-separated SMART scopes; default: every scope the application may have."),
+        ("nonce" = Option<String>, Query, description = "OpenID Connect nonce, echoed in the ID token."),
+        ("lang" = Option<String>, Query, description = "`en` or `es`: the language of the login and consent pages.")
+    ),
+    responses(
+        (status = 302, description = "To the sandbox login page (`/mymedicare/login?flow=…`), or back to the redirect URI with `error` when the request names a valid client and redirect URI but is otherwise wrong."),
+        (status = 400, description = "An HTML error page: unknown client, unregistered redirect URI, missing PKCE, ….", content_type = "text/html"),
+        (status = 401, description = "An HTML error page: the application is inactive.", content_type = "text/html")
+    ),
+    security(())
+)]
 async fn authorize_get(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -97,6 +122,31 @@ async fn authorize_get(
     authorize(state, headers, pairs(query.as_deref().map(str::as_bytes))).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/v2/o/authorize/",
+    operation_id = "authorizePost",
+    tag = "OAuth",
+    summary = "Start an authorization (form post)",
+    description = "The same as GET, with the parameters in an `application/x-www-form-urlencoded` body.",
+    params(
+        ("client_id" = String, Query, description = "The application's client id."),
+        ("redirect_uri" = String, Query, description = "One of the application's registered redirect URIs."),
+        ("response_type" = String, Query, description = "`code`."),
+        ("state" = String, Query, description = "Opaque value returned with the code; at least 16 characters."),
+        ("code_challenge" = String, Query, description = "PKCE: BASE64URL(SHA256(code_verifier)), unpadded."),
+        ("code_challenge_method" = String, Query, description = "PKCE: `S256`."),
+        ("scope" = Option<String>, Query, description = "Space-separated SMART scopes; default: every scope the application may have."),
+        ("nonce" = Option<String>, Query, description = "OpenID Connect nonce, echoed in the ID token."),
+        ("lang" = Option<String>, Query, description = "`en` or `es`: the language of the login and consent pages.")
+    ),
+    responses(
+        (status = 302, description = "To the sandbox login page (`/mymedicare/login?flow=…`), or back to the redirect URI with `error` when the request names a valid client and redirect URI but is otherwise wrong."),
+        (status = 400, description = "An HTML error page: unknown client, unregistered redirect URI, missing PKCE, ….", content_type = "text/html"),
+        (status = 401, description = "An HTML error page: the application is inactive.", content_type = "text/html")
+    ),
+    security(())
+)]
 async fn authorize_post(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -292,6 +342,21 @@ fn is_uuid(id: &str) -> bool {
     uuid::Uuid::parse_str(id).is_ok()
 }
 
+#[utoipa::path(
+    get,
+    path = "/v2/o/authorize/{id}/",
+    operation_id = "consentPage",
+    tag = "OAuth",
+    summary = "The consent page",
+    description = "HTML page where the signed-in enrollee approves or denies the application (and chooses whether to share demographics). Also served without the trailing slash.",
+    params(("id" = String, Path, description = "The authorization flow's id (a UUID), from the login redirect.")),
+    responses(
+        (status = 200, description = "The consent form (with a `csrf_token` hidden field).", content_type = "text/html"),
+        (status = 400, description = "An HTML error page: the flow expired or is not this browser's.", content_type = "text/html"),
+        (status = 404, description = "Not a flow id.", body = bb_proto::DetailBody)
+    ),
+    security(())
+)]
 async fn consent_page(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -346,6 +411,22 @@ async fn consent_page(
     }))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v2/o/authorize/{id}/",
+    operation_id = "consentDecision",
+    tag = "OAuth",
+    summary = "Approve or deny",
+    description = "The consent form's post: `csrf_token`, `action` (`approve` or `deny`) and `share_demographic_scopes` (`on` to share). Also served without the trailing slash.",
+    params(("id" = String, Path, description = "The authorization flow's id (a UUID), from the login redirect.")),
+    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "`csrf_token=…&action=approve&share_demographic_scopes=on`"),
+    responses(
+        (status = 302, description = "Back to the redirect URI with `code` and `state` (approve) or `error=access_denied` (deny)."),
+        (status = 400, description = "An HTML error page: the flow expired or is not this browser's.", content_type = "text/html"),
+        (status = 404, description = "Not a flow id.", body = bb_proto::DetailBody)
+    ),
+    security(())
+)]
 async fn consent_decision(
     State(state): State<AppState>,
     headers: HeaderMap,

@@ -54,16 +54,66 @@ pub fn routes() -> Router<AppState> {
         .merge(enrollee::routes())
 }
 
+/// The OAuth operations of the OpenAPI document (`crate::docs::openapi`). The discovery
+/// aliases (`/.well-known/openid-configuration-v2`, `/v2/connect/.well-known/…`) are added
+/// there as copies of this operation.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    openid_configuration,
+    smart_configuration,
+    jwks,
+    flow::authorize_get,
+    flow::authorize_post,
+    flow::consent_page,
+    flow::consent_decision,
+    token::token,
+    token::revoke_token,
+    token::revoke,
+    token::introspect,
+    userinfo::userinfo,
+))]
+pub(crate) struct OAuthApi;
+
+#[utoipa::path(
+    get,
+    path = "/.well-known/openid-configuration",
+    operation_id = "openidConfiguration",
+    tag = "Discovery",
+    summary = "OpenID Connect Discovery document",
+    description = "OpenID Connect Discovery 1.0 §3 (also RFC 8414 metadata): issuer, endpoints, scopes, PKCE methods, JWKS.",
+    responses((status = 200, description = "The discovery document.", body = Object, content_type = "application/json")),
+    security(())
+)]
 async fn openid_configuration(State(state): State<AppState>, headers: HeaderMap) -> Json<Value> {
     let issuer = state.services.oauth.issuer(origin(&headers));
     Json(discovery::openid_configuration(&issuer))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v2/fhir/.well-known/smart-configuration",
+    operation_id = "smartConfiguration",
+    tag = "Discovery",
+    summary = "SMART App Launch configuration",
+    description = "SMART App Launch 2.0 §2.1: endpoints, scopes, PKCE `S256` and capabilities.",
+    responses((status = 200, description = "The SMART configuration.", body = Object, content_type = "application/json")),
+    security(())
+)]
 async fn smart_configuration(State(state): State<AppState>, headers: HeaderMap) -> Json<Value> {
     let issuer = state.services.oauth.issuer(origin(&headers));
     Json(discovery::smart_configuration(&issuer))
 }
 
+#[utoipa::path(
+    get,
+    path = "/.well-known/jwks.json",
+    operation_id = "jwks",
+    tag = "Discovery",
+    summary = "ID token signing keys (JWK Set)",
+    description = "RFC 7517 JWK Set of the RS256 keys that sign ID tokens.",
+    responses((status = 200, description = "The JWK Set.", body = Object, content_type = "application/json")),
+    security(())
+)]
 async fn jwks(State(state): State<AppState>) -> Response {
     match state.services.oauth.signing_keys() {
         Ok(keys) => Json(keys.jwks()).into_response(),

@@ -219,6 +219,21 @@ fn answer<T>(result: Result<T, TokenError>, ok: impl FnOnce(T) -> Response) -> R
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/v2/o/token/",
+    operation_id = "token",
+    tag = "OAuth",
+    summary = "Exchange a code, or refresh",
+    description = "RFC 6749 §4.1.3 (with PKCE, RFC 7636) and §6. Clients authenticate with HTTP Basic or `client_id`/`client_secret` in the body; multipart bodies are accepted too. Answers carry `Cache-Control: no-store`. Also served at the path without the trailing slash.",
+    request_body(content = bb_proto::TokenRequestForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "Tokens.", body = bb_proto::TokenResponseBody),
+        (status = 400, description = "`invalid_request`, `invalid_grant`, `unsupported_grant_type`, ….", body = bb_proto::OAuthErrorBody),
+        (status = 401, description = "`invalid_client`: unknown client or wrong secret.", body = bb_proto::OAuthErrorBody)
+    ),
+    security(("client_basic" = []), ())
+)]
 async fn token(State(state): State<AppState>, request: Request) -> Response {
     let call = match ClientCall::read(&state, request).await {
         Ok(call) => call,
@@ -240,6 +255,21 @@ async fn token(State(state): State<AppState>, request: Request) -> Response {
     })
 }
 
+#[utoipa::path(
+    post,
+    path = "/v2/o/revoke_token/",
+    operation_id = "revokeToken",
+    tag = "OAuth",
+    summary = "Revoke one token",
+    description = "RFC 7009: revokes an access or refresh token; an unknown token is still 200. Also served at the path without the trailing slash.",
+    request_body(content = bb_proto::TokenForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "Revoked (or never valid)."),
+        (status = 400, description = "`invalid_request`, `invalid_grant`, `unsupported_grant_type`, ….", body = bb_proto::OAuthErrorBody),
+        (status = 401, description = "`invalid_client`: unknown client or wrong secret.", body = bb_proto::OAuthErrorBody)
+    ),
+    security(("client_basic" = []), ())
+)]
 async fn revoke_token(State(state): State<AppState>, request: Request) -> Response {
     match ClientCall::read(&state, request).await {
         Ok(call) => answer(
@@ -254,6 +284,21 @@ async fn revoke_token(State(state): State<AppState>, request: Request) -> Respon
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/v2/o/revoke/",
+    operation_id = "revokeGrant",
+    tag = "OAuth",
+    summary = "End the enrollee's grant",
+    description = "BB2's grant revocation: ends the whole authorization behind the token (every access and refresh token of this app for this enrollee). Also served at the path without the trailing slash.",
+    request_body(content = bb_proto::TokenForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "The grant ended."),
+        (status = 400, description = "`invalid_request`, `invalid_grant`, `unsupported_grant_type`, ….", body = bb_proto::OAuthErrorBody),
+        (status = 401, description = "`invalid_client`: unknown client or wrong secret.", body = bb_proto::OAuthErrorBody)
+    ),
+    security(("client_basic" = []), ())
+)]
 async fn revoke(State(state): State<AppState>, request: Request) -> Response {
     match ClientCall::read(&state, request).await {
         Ok(call) => answer(
@@ -268,6 +313,21 @@ async fn revoke(State(state): State<AppState>, request: Request) -> Response {
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/v2/o/introspect/",
+    operation_id = "introspect",
+    tag = "OAuth",
+    summary = "Introspect a token",
+    description = "RFC 7662: whether the token is live and issued to the calling client, with its scopes and patient. Also answers GET with the parameters in the query string. Also served at the path without the trailing slash.",
+    request_body(content = bb_proto::TokenForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "The token's state (`active: false` for anything not live or not yours).", body = bb_proto::IntrospectionBody),
+        (status = 400, description = "`invalid_request`, `invalid_grant`, `unsupported_grant_type`, ….", body = bb_proto::OAuthErrorBody),
+        (status = 401, description = "`invalid_client`: unknown client or wrong secret.", body = bb_proto::OAuthErrorBody)
+    ),
+    security(("client_basic" = []), ())
+)]
 async fn introspect(State(state): State<AppState>, request: Request) -> Response {
     match ClientCall::read(&state, request).await {
         Ok(call) => answer(

@@ -19,6 +19,20 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/v2/connect/userinfo/", get(userinfo))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v2/connect/userinfo",
+    operation_id = "userinfo",
+    tag = "OAuth",
+    summary = "The enrollee's name (OpenID Connect UserInfo)",
+    description = "Needs the `profile` scope and the enrollee's consent to share demographics. Also served at `/v2/connect/userinfo/`.",
+    responses(
+        (status = 200, description = "The enrollee's name and Patient id.", body = bb_proto::UserInfoBody),
+        (status = 401, description = "No bearer token, or not a live one.", body = bb_proto::DetailBody),
+        (status = 403, description = "No `profile` scope, or demographics withheld.", body = bb_proto::DetailBody)
+    ),
+    security(("smart" = ["profile"]))
+)]
 async fn userinfo(State(state): State<AppState>, Patient(who): Patient) -> Response {
     if !who.access().can_profile() {
         return detail(

@@ -1,0 +1,226 @@
+//! The OpenAPI 3.1 document of the public API, served at `/docs/openapi.json` and shown by
+//! Swagger UI at `/docs/openapi/`.
+//!
+//! The operations come from the `#[utoipa::path]` annotations on the handlers themselves
+//! (`fhir/`, `oauth/`, `health.rs`, this module's pages), gathered per module
+//! (`FhirApi`, `OAuthApi`, `HealthApi`, [`DocsApi`]) and merged. Then, on the JSON:
+//! the security schemes (`smart`: OAuth 2.0 authorization code with PKCE and the SMART
+//! scopes of discovery; `client_basic`: HTTP Basic client authentication), the FHIR
+//! resource schemas (an object with `resourceType` pointing at the R4 specification, not a
+//! model of all of FHIR), the discovery aliases as copies of their operation, and Swagger
+//! UI's own page. Built once, on first use.
+
+use crate::oauth::discovery::SCOPES_SUPPORTED;
+use serde_json::{Map, Value, json};
+use std::sync::LazyLock;
+use utoipa::OpenApi;
+
+/// The docs pages' operations and the document's info and tags.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Blue Button 2.0 API (bluebutton)",
+        description = "Medicare claims data for the enrollees who authorize your application, as FHIR R4 (CARIN Blue Button), behind OAuth 2.0 with PKCE and SMART scopes. Guides: [/docs/](/docs/).",
+        license(name = "CC0-1.0", identifier = "CC0-1.0")
+    ),
+    paths(
+        super::index,
+        super::getting_started,
+        super::authorization,
+        super::fhir_guide,
+        super::dictionary_search,
+        super::dictionary_variable,
+        super::openapi_json,
+    ),
+    tags(
+        (name = "FHIR", description = "FHIR R4 reads and searches of the authorizing enrollee's data.", external_docs(url = "https://hl7.org/fhir/R4/http.html", description = "FHIR R4 RESTful API")),
+        (name = "OAuth", description = "The authorization server: authorization code flow with PKCE, tokens, revocation, introspection, UserInfo."),
+        (name = "Discovery", description = "OpenID Connect and SMART discovery documents, signing keys."),
+        (name = "Health", description = "Liveness and database checks."),
+        (name = "Docs", description = "These developer docs: guides, data dictionary, this document.")
+    )
+)]
+pub(crate) struct DocsApi;
+
+/// `(alias, canonical path, operation id suffix)`: routes served by the same handler under
+/// a second path.
+const ALIASES: [(&str, &str, &str); 2] = [
+    (
+        "/.well-known/openid-configuration-v2",
+        "/.well-known/openid-configuration",
+        "V2",
+    ),
+    (
+        "/v2/connect/.well-known/openid-configuration",
+        "/.well-known/openid-configuration",
+        "Connect",
+    ),
+];
+
+/// FHIR resource schemas: `(name, specification page, what it is here)`.
+const FHIR_RESOURCES: [(&str, &str, &str); 5] = [
+    (
+        "Patient",
+        "https://hl7.org/fhir/R4/patient.html",
+        "The enrollee's demographics (C4BB Patient).",
+    ),
+    (
+        "Coverage",
+        "https://hl7.org/fhir/R4/coverage.html",
+        "One Medicare coverage: Part A, B, C or D (C4BB Coverage).",
+    ),
+    (
+        "ExplanationOfBenefit",
+        "https://hl7.org/fhir/R4/explanationofbenefit.html",
+        "One claim: carrier, DME, HHA, hospice, inpatient, outpatient, SNF or Part D event (C4BB ExplanationOfBenefit profiles).",
+    ),
+    (
+        "Bundle",
+        "https://hl7.org/fhir/R4/bundle.html",
+        "A searchset Bundle: `total`, `link` (self, first, previous, next, last) and `entry[].resource`.",
+    ),
+    (
+        "CapabilityStatement",
+        "https://hl7.org/fhir/R4/capabilitystatement.html",
+        "What the server supports.",
+    ),
+];
+
+/// The document, as served.
+pub(crate) fn document() -> &'static Value {
+    static DOCUMENT: LazyLock<Value> = LazyLock::new(build);
+    &DOCUMENT
+}
+
+/// The document as JSON text, as served.
+pub(crate) fn document_text() -> &'static str {
+    static TEXT: LazyLock<String> =
+        LazyLock::new(|| serde_json::to_string(document()).unwrap_or_default());
+    &TEXT
+}
+
+fn build() -> Value {
+    let mut api = DocsApi::openapi();
+    api.merge(crate::fhir::FhirApi::openapi());
+    api.merge(crate::oauth::OAuthApi::openapi());
+    api.merge(crate::health::HealthApi::openapi());
+    let mut doc = serde_json::to_value(&api).unwrap_or(Value::Null);
+    let Some(root) = doc.as_object_mut() else {
+        return doc;
+    };
+    root.insert(
+        "servers".into(),
+        json!([{"url": "/", "description": "This server"}]),
+    );
+    root.insert(
+        "externalDocs".into(),
+        json!({"url": "/docs/", "description": "Guides and data dictionary"}),
+    );
+
+    let components = root
+        .entry("components")
+        .or_insert_with(|| json!({}))
+        .as_object_mut();
+    if let Some(components) = components {
+        let scopes: Map<String, Value> = SCOPES_SUPPORTED
+            .iter()
+            .map(|s| {
+                (
+                    (*s).to_owned(),
+                    Value::String(scope_description(s).to_owned()),
+                )
+            })
+            .collect();
+        components.insert(
+            "securitySchemes".into(),
+            json!({
+                "smart": {
+                    "type": "oauth2",
+                    "description": "OAuth 2.0 authorization code flow with PKCE (S256, required) and SMART App Launch scopes; the access token is sent as `Authorization: Bearer …`.",
+                    "flows": {"authorizationCode": {
+                        "authorizationUrl": "/v2/o/authorize/",
+                        "tokenUrl": "/v2/o/token/",
+                        "refreshUrl": "/v2/o/token/",
+                        "scopes": scopes,
+                    }},
+                },
+                "client_basic": {
+                    "type": "http",
+                    "scheme": "basic",
+                    "description": "Client authentication: the client id and secret (form-encoded) as HTTP Basic credentials; `client_id`/`client_secret` in the form also work.",
+                },
+            }),
+        );
+        let schemas = components
+            .entry("schemas")
+            .or_insert_with(|| json!({}))
+            .as_object_mut();
+        if let Some(schemas) = schemas {
+            for (name, url, what) in FHIR_RESOURCES {
+                schemas.insert(
+                    name.into(),
+                    json!({
+                        "type": "object",
+                        "description": format!("A FHIR R4 {name} resource. {what} Not modelled here: see the specification."),
+                        "externalDocs": {"url": url},
+                        "required": ["resourceType"],
+                        "properties": {
+                            "resourceType": {"type": "string", "const": name},
+                            "id": {"type": "string"},
+                            "meta": {"type": "object"},
+                        },
+                        "additionalProperties": true,
+                    }),
+                );
+            }
+        }
+    }
+
+    if let Some(paths) = root.get_mut("paths").and_then(Value::as_object_mut) {
+        for (alias, canonical, suffix) in ALIASES {
+            if let Some(mut item) = paths.get(canonical).cloned() {
+                if let Some(ops) = item.as_object_mut() {
+                    for op in ops.values_mut().filter_map(Value::as_object_mut) {
+                        if let Some(Value::String(id)) = op.get_mut("operationId") {
+                            id.push_str(suffix);
+                        }
+                        op.insert(
+                            "description".into(),
+                            Value::String(format!("An alias of `{canonical}` (BB2 serves both).")),
+                        );
+                    }
+                }
+                paths.insert(alias.into(), item);
+            }
+        }
+        paths.insert(
+            "/docs/openapi/".into(),
+            json!({"get": {
+                "tags": ["Docs"],
+                "operationId": "swaggerUi",
+                "summary": "Swagger UI over this document",
+                "description": "Served from the binary (no CDN); `/docs/openapi` redirects here, and the page's scripts and styles are under `/docs/openapi/`.",
+                "responses": {"200": {"description": "The Swagger UI page.", "content": {"text/html": {}}}},
+                "security": [],
+            }}),
+        );
+    }
+    doc
+}
+
+/// What a scope grants, for the security scheme's scope list.
+fn scope_description(scope: &str) -> &'static str {
+    match scope {
+        "openid" => "An OpenID Connect ID token with the token response.",
+        "profile" => "The enrollee's name at /v2/connect/userinfo.",
+        "launch/patient" => "The patient context (the token response's `patient`).",
+        "patient/Patient.read" | "patient/Patient.rs" => "Read the enrollee's Patient.",
+        "patient/Coverage.read" | "patient/Coverage.rs" => {
+            "Read and search the enrollee's Coverage."
+        }
+        "patient/ExplanationOfBenefit.read" | "patient/ExplanationOfBenefit.rs" => {
+            "Read and search the enrollee's claims (ExplanationOfBenefit)."
+        }
+        _ => "A SMART scope.",
+    }
+}
