@@ -15,6 +15,7 @@ pub mod portal;
 pub use middleware::RequestId;
 mod serve;
 mod state;
+pub mod testclient;
 
 pub use serve::serve;
 pub use state::{AppState, WebConfig};
@@ -49,6 +50,7 @@ pub fn router(state: AppState) -> Router {
         .merge(fhir::routes())
         .merge(oauth::routes())
         .merge(portal::routes())
+        .merge(testclient::routes())
         .merge(pages::static_routes())
         .fallback(errors::not_found)
         .layer(
