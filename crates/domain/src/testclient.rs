@@ -10,8 +10,8 @@
 //!   app on first use of an origin); the web layer chooses the origin (the configured
 //!   issuer, else a loopback origin only).
 //! - Its sessions (the authorization in progress: state and PKCE verifier; then the
-//!   tokens) are kept here in memory, keyed by the SHA-256 of a random cookie value, for
-//!   an hour. A sandbox tool on one process: a restart forgets them (and the secret).
+//!   tokens) are kept here in memory, keyed by the SHA-256 of a random cookie value, until
+//!   an hour without use. A sandbox tool on one process: a restart forgets them (and the secret).
 
 use crate::apps::{Apps, RedirectUri};
 use crate::clock::random_alphanumeric;
@@ -33,7 +33,7 @@ pub const OWNER_ID: &str = "00000000-0000-0000-0000-00000000007c";
 const OWNER_EMAIL: &str = "testclient@builtin.invalid";
 /// The callback path on this server.
 pub const CALLBACK_PATH: &str = "/testclient/callback";
-/// How long a test-client session lives after its last authorization.
+/// How long a test-client session lives after its last use.
 pub const SESSION_SECS: i64 = 3600;
 const MAX_SESSIONS: usize = 10_000;
 const SECRET_LEN: usize = 43;
@@ -260,8 +260,11 @@ impl TestClient {
         let now = self.now_ms();
         let mut sessions = self.inner.sessions.lock().ok()?;
         let key = sha256(cookie);
-        match sessions.get(&key) {
-            Some(s) if s.expires_at > now => Some(s.clone()),
+        match sessions.get_mut(&key) {
+            Some(s) if s.expires_at > now => {
+                s.expires_at = now + SESSION_SECS * 1000;
+                Some(s.clone())
+            }
             Some(_) => {
                 sessions.remove(&key);
                 None
