@@ -47,6 +47,9 @@ pub struct UsageDayRow {
     pub enrollees: i64,
 }
 
+/// `(day, requests, errors_4xx, errors_5xx)` as read.
+type DayCounts = (i64, i64, i64, i64);
+
 /// Rows per multi-row `INSERT` of enrollees.
 const ROWS_PER_INSERT: usize = 500;
 
@@ -104,7 +107,7 @@ impl Store {
         first: i64,
         last: i64,
     ) -> Result<Vec<UsageDayRow>, StoreError> {
-        let (counts, enrollees): (Vec<(i64, i64, i64, i64)>, Vec<(i64, i64)>) = on_pool!(self, pool => {
+        let (counts, enrollees): (Vec<DayCounts>, Vec<(i64, i64)>) = on_pool!(self, pool => {
             let counts = sqlx::query_as(
                 "SELECT day, requests, errors_4xx, errors_5xx FROM app_usage \
                  WHERE application_id = $1 AND day >= $2 AND day <= $3 ORDER BY day",

@@ -103,7 +103,7 @@ pub(crate) fn compact(n: i64) -> String {
     for (unit, suffix) in [(1_000_000_000u64, "B"), (1_000_000, "M"), (1_000, "k")] {
         if abs >= unit {
             let tenths = abs / (unit / 10);
-            return if tenths % 10 == 0 || tenths >= 100 {
+            return if tenths.is_multiple_of(10) || tenths >= 100 {
                 format!("{sign}{}{suffix}", tenths / 10)
             } else {
                 format!("{sign}{}.{}{suffix}", tenths / 10, tenths % 10)
@@ -121,7 +121,7 @@ pub(crate) fn grouped(n: i64) -> String {
         out.push('-');
     }
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -188,7 +188,7 @@ pub(crate) fn bar_chart(
     let x_ticks = points
         .iter()
         .enumerate()
-        .filter(|(i, _)| (points.len() - 1 - i) % every == 0)
+        .filter(|(i, _)| (points.len() - 1 - i).is_multiple_of(every))
         .map(|(i, p)| {
             #[allow(clippy::cast_precision_loss)]
             let x = LEFT + slot * i as f64 + slot / 2.0;

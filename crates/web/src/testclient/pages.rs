@@ -351,15 +351,35 @@ pub(super) async fn callback(
 // Data pages
 // ------------------------------------------------------------------------------------------
 
-/// The session's cookie value, session and tokens, or a redirect to the start page.
-fn connected(state: &AppState, headers: &HeaderMap) -> Result<(String, Session, Tokens), Response> {
+/// Why a data page cannot be shown.
+enum NotConnected {
+    /// `[testclient] enabled = false`.
+    Disabled,
+    /// No session or no tokens yet: back to the start page.
+    NoTokens,
+}
+
+impl NotConnected {
+    fn response(self) -> Response {
+        match self {
+            Self::Disabled => disabled(),
+            Self::NoTokens => see_other(HOME),
+        }
+    }
+}
+
+/// The session's cookie value, session and tokens.
+fn connected(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<(String, Session, Tokens), NotConnected> {
     let testclient = &state.services.testclient;
     if !testclient.enabled() {
-        return Err(disabled());
+        return Err(NotConnected::Disabled);
     }
-    let value = cookie(headers, COOKIE).ok_or_else(|| see_other(HOME))?;
-    let session = testclient.session(value).ok_or_else(|| see_other(HOME))?;
-    let tokens = session.tokens.clone().ok_or_else(|| see_other(HOME))?;
+    let value = cookie(headers, COOKIE).ok_or(NotConnected::NoTokens)?;
+    let session = testclient.session(value).ok_or(NotConnected::NoTokens)?;
+    let tokens = session.tokens.clone().ok_or(NotConnected::NoTokens)?;
     Ok((value.to_owned(), session, tokens))
 }
 
@@ -373,7 +393,7 @@ async fn show(
 ) -> Response {
     let (_, _, tokens) = match connected(state, headers) {
         Ok(found) => found,
-        Err(response) => return response,
+        Err(refused) => return refused.response(),
     };
     let client_origin = client_origin(state, headers).unwrap_or_else(|| origin(headers));
     let answer = call(
@@ -542,7 +562,7 @@ fn summarise_userinfo(json: &Value) -> Vec<(String, String)> {
 pub(super) async fn patient(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let patient = match connected(&state, &headers) {
         Ok((_, _, tokens)) => tokens.patient,
-        Err(response) => return response,
+        Err(refused) => return refused.response(),
     };
     let path = format!("/v2/fhir/Patient/{}", encode(&patient));
     show(&state, &headers, "Patient", &path, summarise_patient).await
@@ -601,7 +621,7 @@ pub(super) async fn refresh(
 ) -> Response {
     let (value, session, tokens) = match connected(&state, &headers) {
         Ok(found) => found,
-        Err(response) => return response,
+        Err(refused) => return refused.response(),
     };
     let pairs: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
     let sent = get(&pairs, "csrf_token").unwrap_or_default();
