@@ -28,6 +28,23 @@ pub struct Config {
     pub login: LoginConfig,
     /// E-mail: the outbox's SMTP delivery and the links in messages.
     pub mail: MailConfig,
+    /// The built-in test client at `/testclient/`.
+    pub testclient: TestClientConfig,
+}
+
+/// `[testclient]`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TestClientConfig {
+    /// Serve the built-in test client (BB2's `enable_testclient`; on in the sandbox). Its
+    /// application is registered on first use with a secret kept only in memory.
+    pub enabled: bool,
+}
+
+impl Default for TestClientConfig {
+    fn default() -> Self {
+        Self { enabled: true }
+    }
 }
 
 /// `[mail]`

@@ -46,7 +46,7 @@ pub fn services(store: Store) -> Services {
 
 /// Adds the configured ID token keys and, with `[login] provider = "oidc"`, the upstream
 /// provider (discovered now: a provider that cannot be reached stops the start, with the
-/// reason, rather than failing every enrollee later).
+/// reason, rather than failing every enrollee later), and the `[testclient]` switch.
 pub async fn with_oauth(config: &Config, services: Services) -> Result<Services, CliError> {
     use bb_domain::oauth::SigningKeys;
     use bb_domain::oauth::upstream::{UpstreamConfig, UpstreamOidc};
@@ -110,7 +110,9 @@ pub async fn with_oauth(config: &Config, services: Services) -> Result<Services,
             )));
         }
     };
-    let services = services.with_oauth(keys, upstream);
+    let services = services
+        .with_oauth(keys, upstream)
+        .with_testclient(config.testclient.enabled);
     Ok(match issuer(&config.oauth.issuer)? {
         Some(issuer) => services.with_issuer(issuer),
         None => services,

@@ -298,7 +298,7 @@ pub struct CreatedApp {
 /// Application operations.
 #[derive(Clone)]
 pub struct Apps {
-    deps: Arc<Deps>,
+    pub(crate) deps: Arc<Deps>,
 }
 
 const APP_CONFLICTS: &[(&str, &str)] = &[

@@ -18,7 +18,9 @@ pub mod mail;
 pub mod oauth;
 pub mod passwords;
 pub mod portal;
+pub mod testclient;
 pub mod totp;
+pub mod usage;
 
 pub use error::DomainError;
 
@@ -59,6 +61,10 @@ pub struct Services {
     pub mail: mail::Mail,
     /// Developer portal accounts: sign-up, login, sessions, TOTP, password reset.
     pub portal: portal::Portal,
+    /// Per-application usage counts (the portal's dashboard).
+    pub usage: usage::Usage,
+    /// The built-in test client's application and sessions.
+    pub testclient: testclient::TestClient,
     deps: Arc<Deps>,
 }
 
@@ -69,9 +75,11 @@ impl Services {
         let audit = audit::Audit::new(deps.clone());
         let oauth = oauth::service::OAuth::new(deps.clone(), audit.clone());
         let mail = mail::Mail::new(deps.clone());
+        let apps = apps::Apps::new(deps.clone());
         Self {
             accounts: accounts::Accounts::new(deps.clone()),
-            apps: apps::Apps::new(deps.clone()),
+            testclient: testclient::TestClient::new(deps.clone(), apps.clone()),
+            apps,
             claims: claims::Claims::new(deps.clone()),
             fhir: fhir::Fhir::new(deps.clone(), oauth.clone()),
             oauth,
@@ -79,6 +87,7 @@ impl Services {
             logins: logins::Logins::new(deps.clone()),
             health: health::Health::new(deps.clone()),
             portal: portal::Portal::new(deps.clone(), mail.clone()),
+            usage: usage::Usage::new(deps.clone()),
             mail,
             deps,
         }
@@ -106,6 +115,12 @@ impl Services {
     pub fn with_issuer(mut self, issuer: String) -> Self {
         self.oauth.set_issuer(issuer);
         self.fhir = fhir::Fhir::new(self.deps.clone(), self.oauth.clone());
+        self
+    }
+
+    /// Serves the built-in test client at `/testclient/` or not (`[testclient] enabled`).
+    pub fn with_testclient(mut self, enabled: bool) -> Self {
+        self.testclient.set_enabled(enabled);
         self
     }
 

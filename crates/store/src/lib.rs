@@ -16,6 +16,7 @@
 
 mod accounts;
 mod apps;
+mod builtin;
 mod claims;
 mod connect;
 mod direct;
@@ -25,6 +26,7 @@ mod portal;
 mod schema;
 mod tokens;
 mod url;
+mod usage;
 
 pub use accounts::{OrganizationRow, SandboxLoginRow, UserRow};
 pub use apps::{AppLinks, ApplicationRow, NewApplication};
@@ -42,6 +44,7 @@ pub use portal::{AccountTokenRow, NewMail, OutboxRow, PortalSessionRow, UserAuth
 pub use schema::{MigrationReport, SchemaStatus};
 pub use tokens::AccessTokenRow;
 pub use url::{DatabaseUrl, DatabaseUrlError};
+pub use usage::{UsageCountRow, UsageDayRow, UsageEnrolleeRow};
 
 use sqlx::{PgPool, SqlitePool};
 

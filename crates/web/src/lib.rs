@@ -16,6 +16,7 @@ pub mod portal;
 pub use middleware::RequestId;
 mod serve;
 mod state;
+pub mod testclient;
 
 pub use serve::serve;
 pub use state::{AppState, WebConfig};
@@ -51,6 +52,7 @@ pub fn router(state: AppState) -> Router {
         .merge(oauth::routes())
         .merge(portal::routes())
         .merge(docs::routes())
+        .merge(testclient::routes())
         .merge(pages::static_routes())
         .fallback(errors::not_found)
         .layer(

@@ -27,6 +27,7 @@ pub async fn run(config: &Config) -> Result<(), CliError> {
     let services = open::with_mail(config, services, mail_setup);
     ensure_sandbox(config, &services).await?;
     let audit = services.audit.clone();
+    let usage = services.usage.clone();
     let mail = services.mail.clone();
     let oauth = services.oauth.clone();
     // Expired flows, codes, sessions and failed-login counts go away in the background.
@@ -88,6 +89,8 @@ pub async fn run(config: &Config) -> Result<(), CliError> {
     purge.abort();
     // Audit records still queued in memory are written before the store closes.
     audit.flush().await;
+    // So are the usage counts of the last seconds.
+    usage.flush().await;
     store.close().await;
     match outcome {
         Ok(Ok(())) => {

@@ -826,3 +826,8 @@ pub use crate::portal_cases::{
     password_reset_and_change_end_every_session, portal_sessions_and_totp_steps,
     sign_up_is_all_or_nothing_and_verification_is_single_use,
 };
+
+pub use crate::usage_cases::{
+    builtin_application_is_found_again_with_a_new_secret,
+    usage_is_visible_to_owner_and_organization_only, usage_upserts_add_up_per_app_and_day,
+};

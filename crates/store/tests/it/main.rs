@@ -10,6 +10,7 @@ mod backends;
 mod cases;
 mod oauth_cases;
 mod portal_cases;
+mod usage_cases;
 
 /// Generates one test per case and backend.
 macro_rules! contract {
@@ -62,4 +63,7 @@ contract!(
     password_reset_and_change_end_every_session,
     portal_sessions_and_totp_steps,
     outbox_claims_once_retries_and_gives_up,
+    usage_upserts_add_up_per_app_and_day,
+    usage_is_visible_to_owner_and_organization_only,
+    builtin_application_is_found_again_with_a_new_secret,
 );

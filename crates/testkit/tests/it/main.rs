@@ -14,4 +14,6 @@ mod oauth_negative;
 mod portal;
 mod services;
 mod smtp_mail;
+mod testclient;
 mod upstream_login;
+mod usage;

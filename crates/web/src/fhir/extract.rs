@@ -2,9 +2,12 @@
 //! SHA-256 and one indexed lookup (`Fhir::authenticate`). A token in the query string
 //! (`access_token=`) is refused with 400, as BB2 does; a missing, unknown, expired or
 //! revoked token is 401 with DRF's message and a `WWW-Authenticate: Bearer` challenge.
+//! A checked token's application and enrollee go into the request's usage slot (see
+//! `usage.rs`), so the answer is counted for that app.
 
 use crate::AppState;
 use crate::errors::detail;
+use crate::fhir::usage::UsageSlot;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -60,7 +63,14 @@ impl FromRequestParts<AppState> for Patient {
             _ => return Err(unauthorized()),
         };
         match state.services.fhir.authenticate(token).await {
-            Ok(context) => Ok(Self(context)),
+            Ok(context) => {
+                if let Some(slot) = parts.extensions.get::<UsageSlot>()
+                    && let Some(application_id) = &context.bearer().application_id
+                {
+                    slot.fill(&state.services.usage, application_id, context.bene_id());
+                }
+                Ok(Self(context))
+            }
             Err(AuthError::Invalid) => Err(unauthorized()),
             Err(AuthError::Domain(e)) => Err(crate::errors::ApiError(e).into_response()),
         }

@@ -5,11 +5,13 @@
 //! Every data route takes the [`Patient`] extractor: the bearer token's patient, forced on
 //! every query. Answers are `application/fhir+json`; errors are BB2's `{"detail": …}` with
 //! its statuses (401 no or bad token, 400 bad parameter, 404 not this patient's or absent).
-//! Bodies of 1 KB and more are gzipped when the client accepts it.
+//! Bodies of 1 KB and more are gzipped when the client accepts it. Requests with a valid
+//! token are counted per application for the usage dashboard ([`usage`]).
 
 mod extract;
 mod metadata;
 mod resources;
+pub(crate) mod usage;
 
 pub use extract::Patient;
 
@@ -49,6 +51,7 @@ pub fn routes() -> Router<AppState> {
             "/v2/fhir/ExplanationOfBenefit/{id}",
             get(resources::read_eob),
         )
+        .layer(axum::middleware::from_fn(usage::count))
         .layer(
             CompressionLayer::new()
                 .gzip(true)

@@ -1,6 +1,7 @@
 //! `/v2/connect/userinfo` (OpenID Connect Core §5.3, BB2 `oauth2_profile.py`): the
 //! enrollee's name for a token with the `profile` scope; 403 when the enrollee withheld
-//! demographics (or the app never asked), as BB2 does.
+//! demographics (or the app never asked), as BB2 does. Counted per application like the
+//! FHIR calls (`fhir::usage`).
 
 use crate::AppState;
 use crate::errors::detail;
@@ -17,6 +18,7 @@ pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/v2/connect/userinfo", get(userinfo))
         .route("/v2/connect/userinfo/", get(userinfo))
+        .layer(axum::middleware::from_fn(crate::fhir::usage::count))
 }
 
 #[utoipa::path(

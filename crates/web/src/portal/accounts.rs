@@ -121,7 +121,7 @@ fn forbidden() -> Response {
 }
 
 /// A failure of the store or a bug: the status of the error table, the operation id only.
-fn failure(e: DomainError) -> Response {
+pub(super) fn failure(e: DomainError) -> Response {
     let status = crate::errors::status_of(&e);
     let text = match &e {
         DomainError::Unavailable(_) => {
@@ -172,7 +172,7 @@ fn onwards(stage: Stage) -> Response {
     })
 }
 
-fn nav_of(session: &PortalSession) -> Nav {
+pub(super) fn nav_of(session: &PortalSession) -> Nav {
     Nav {
         signed_in: (session.stage == Stage::Active).then(|| session.email.clone()),
         csrf_token: session.csrf_token.clone(),
@@ -180,7 +180,7 @@ fn nav_of(session: &PortalSession) -> Nav {
 }
 
 /// The signed-in session, or the response that sends the browser where it belongs.
-async fn active(
+pub(super) async fn active(
     state: &AppState,
     headers: &HeaderMap,
 ) -> Result<(String, PortalSession), Response> {
