@@ -1,7 +1,8 @@
-//! The developer portal's pages (journey J1; see `docs/design/portal-accounts.md`). So far
-//! the accounts: [`accounts`] has sign-up, e-mail verification, sign-in with the TOTP
+//! The developer portal's pages (journey J1; see `docs/design/portal-accounts.md` and
+//! `portal-apps.md`): [`accounts`] has sign-up, e-mail verification, sign-in with the TOTP
 //! step, TOTP enrolment, sign-out, password reset and change, and the account page, under
-//! `/v2/accounts/` (BB2's paths).
+//! `/v2/accounts/` (BB2's paths); [`orgs`] the organizations, members and invitations
+//! (`/v2/accounts/organizations/`); [`apps`] the apps (`/v2/o/applications/`).
 //!
 //! Browser state: `bb_portal`, the session cookie (random, `HttpOnly; SameSite=Lax`,
 //! `Secure` behind https; the store keeps its SHA-256), and `bb_portal_csrf`, the
@@ -9,7 +10,11 @@
 //! carry the session's own CSRF value. Every form post is at most [`FORM_LIMIT`] bytes.
 
 mod accounts;
+mod apps;
+mod orgs;
 mod views;
+
+pub use apps::UPLOAD_LIMIT;
 
 use crate::AppState;
 use axum::Router;
@@ -18,7 +23,11 @@ use axum::extract::DefaultBodyLimit;
 /// Largest body of a portal form.
 pub const FORM_LIMIT: usize = 16 * 1024;
 
-/// Every portal route.
+/// Every portal route: forms of at most [`FORM_LIMIT`] bytes, the app forms with a logo
+/// of at most [`UPLOAD_LIMIT`].
 pub fn routes() -> Router<AppState> {
-    accounts::routes().layer(DefaultBodyLimit::max(FORM_LIMIT))
+    accounts::routes()
+        .merge(orgs::routes())
+        .layer(DefaultBodyLimit::max(FORM_LIMIT))
+        .merge(apps::routes())
 }
