@@ -29,7 +29,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use bb_domain::app_registry::{
     Actor, AppDetails, AppError, AppForm, CATEGORIES, InputProblem, LOGO_MAX_BYTES, LogoUpload,
-    OrgApps, category_label,
+    OrgApps,
 };
 use bb_domain::orgs::Role;
 use bb_domain::portal::PortalSession;
@@ -404,10 +404,10 @@ fn detail(
     notice_text: Option<&'static str>,
     secret: Option<String>,
 ) -> Response {
-    let category_labels = app
-        .categories
+    let category_labels = CATEGORIES
         .iter()
-        .filter_map(|s| category_label(s))
+        .filter(|(slug, _)| app.categories.iter().any(|c| c == slug))
+        .map(|(_, label)| *label)
         .collect();
     let page = DetailPage {
         title: app.name.clone(),
