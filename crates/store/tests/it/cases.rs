@@ -826,3 +826,7 @@ pub use crate::portal_cases::{
     password_reset_and_change_end_every_session, portal_sessions_and_totp_steps,
     sign_up_is_all_or_nothing_and_verification_is_single_use,
 };
+
+pub use crate::orgs_apps_cases::{
+    organization_members_and_invitations, portal_apps_register_update_and_delete_whole,
+};

@@ -9,6 +9,7 @@
 mod backends;
 mod cases;
 mod oauth_cases;
+mod orgs_apps_cases;
 mod portal_cases;
 
 /// Generates one test per case and backend.
@@ -62,4 +63,6 @@ contract!(
     password_reset_and_change_end_every_session,
     portal_sessions_and_totp_steps,
     outbox_claims_once_retries_and_gives_up,
+    portal_apps_register_update_and_delete_whole,
+    organization_members_and_invitations,
 );

@@ -155,7 +155,7 @@ pub async fn register(
 
 #[tokio::test]
 async fn register_with_every_field_and_read_back() {
-    let app = spawn_app().await;
+    let app = spawn_app().await.with_sandbox(1).await;
     let (browser, csrf, org) = developer(&app, "ada@example.org", "Analytical Engines").await;
 
     let (html, _) = app.form_page(&browser, "/v2/o/applications/register/").await;
@@ -248,6 +248,20 @@ async fn register_with_every_field_and_read_back() {
         .unwrap();
     assert_eq!(stored.links.logo_uri.as_deref(), Some(src.as_str()));
     assert!(!stored.require_demographic_scopes);
+
+    // The enrollee's consent page shows the uploaded logo, the organization and the links.
+    let c = client(&client_id, &secret);
+    let url = app.authorize_url(&c, &bb_testkit::oauth::Pkce::new(), "");
+    let (user, password) = bb_testkit::oauth::sandbox_user(0);
+    let (_, consent) = app.login_through(&app.browser(), &url, &user, &password).await;
+    for expected in [
+        format!("<img class=\"app-logo\" src=\"{src}\""),
+        "Analytical Engines".to_owned(),
+        "href=\"https://timeline.example.org/privacy\"".to_owned(),
+        "href=\"https://timeline.example.org/terms\"".to_owned(),
+    ] {
+        assert!(consent.contains(&expected), "{expected} missing: {consent}");
+    }
 
     // Listed under its organization.
     let list = browser
