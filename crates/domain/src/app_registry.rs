@@ -14,14 +14,16 @@
 //! `RESEARCH_STUDY` is set by staff only (BB2 shows it to staff only); a developer editing
 //! an app staff made `RESEARCH_STUDY` may keep it.
 
+use crate::DomainError;
 use crate::accounts::{Email, operation_id};
 use crate::apps::{
-    APP_CONFLICTS, Apps, AppName, ClientId, ClientSecret, ConsentLinks, DataAccessType,
+    APP_CONFLICTS, AppName, Apps, ClientId, ClientSecret, ConsentLinks, DataAccessType,
     Environment, RedirectUri,
 };
 use crate::orgs::Role;
-use crate::DomainError;
-use bb_store::{AppLinks, AppLogo, AppProfile, AppUpdate, ApplicationRow, LogoChange, NewApplication};
+use bb_store::{
+    AppLinks, AppLogo, AppProfile, AppUpdate, ApplicationRow, LogoChange, NewApplication,
+};
 use std::collections::BTreeSet;
 
 /// Largest logo file (BB2's `APP_LOGO_SIZE_MAX`: 100 KB).
@@ -43,10 +45,16 @@ pub const CATEGORIES: [(&str, &str); 11] = [
         "Plan finder / enrollment tool - not whitelabeled",
     ),
     ("specific-research-study", "Specific research study"),
-    ("research-app-multiple-studies", "Research app - multiple studies"),
+    (
+        "research-app-multiple-studies",
+        "Research app - multiple studies",
+    ),
     ("personal-health-record", "Personal health record"),
     ("medication-management", "Medication management"),
-    ("chronic-condition-management", "Chronic condition management"),
+    (
+        "chronic-condition-management",
+        "Chronic condition management",
+    ),
     ("data-sharing", "Data sharing"),
     ("data-facilitator", "Data facilitator"),
     ("coverage-eligibility", "Coverage / Eligibility"),
@@ -287,12 +295,14 @@ pub fn check_logo(upload: &LogoUpload) -> Result<&'static str, (InputProblem, St
     let unreadable = || {
         (
             InputProblem::Invalid,
-            "could not be read as an image: the file is damaged or not a real PNG or JPEG".to_owned(),
+            "could not be read as an image: the file is damaged or not a real PNG or JPEG"
+                .to_owned(),
         )
     };
-    let (width, height) = image::ImageReader::with_format(std::io::Cursor::new(&upload.bytes), format)
-        .into_dimensions()
-        .map_err(|_| unreadable())?;
+    let (width, height) =
+        image::ImageReader::with_format(std::io::Cursor::new(&upload.bytes), format)
+            .into_dimensions()
+            .map_err(|_| unreadable())?;
     if width > LOGO_MAX_SIDE || height > LOGO_MAX_SIDE {
         return Err((
             InputProblem::Invalid,
@@ -325,7 +335,10 @@ fn parse_description(raw: &str) -> Result<String, String> {
     {
         return Err("must be plain text: HTML tags (<…>) are not allowed".into());
     }
-    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+    if text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
         return Err("must not contain control characters".into());
     }
     Ok(text)
@@ -406,7 +419,9 @@ fn check_form(
         let mut seen = BTreeSet::new();
         for raw in raw_uris {
             match RedirectUri::parse(raw) {
-                Ok(uri) if seen.insert(uri.as_str().to_owned()) => uris.push(uri.as_str().to_owned()),
+                Ok(uri) if seen.insert(uri.as_str().to_owned()) => {
+                    uris.push(uri.as_str().to_owned())
+                }
                 Ok(_) => errors.push(("redirect_uris", format!("'{raw}' is listed twice"))),
                 Err(e) => errors.push(("redirect_uris", crate::portal::reason(e))),
             }
@@ -425,7 +440,8 @@ fn check_form(
         _ => {
             errors.push((
                 "support_phone_number",
-                "must be 9 to 15 digits, optionally starting with + or +1 (e.g. +12025550123)".into(),
+                "must be 9 to 15 digits, optionally starting with + or +1 (e.g. +12025550123)"
+                    .into(),
             ));
             None
         }
@@ -490,20 +506,13 @@ fn check_form(
             }
         },
     };
-    let (
-        Some(name),
-        Some(description),
-        Some(require_demographics),
-        Some(data_access_type),
-        true,
-    ) = (
+    let (Some(name), Some(description), Some(require_demographics), Some(data_access_type), true) = (
         name,
         description,
         require_demographics,
         data_access_type,
         errors.is_empty(),
-    )
-    else {
+    ) else {
         return Err(AppError::Invalid { errors, problem });
     };
     Ok(Checked {
@@ -575,7 +584,11 @@ impl Apps {
 
     /// The app and the viewer's role in its organization; `NotFound` for an app outside
     /// the user's organizations.
-    async fn visible(&self, user_id: &str, app_id: &str) -> Result<(ApplicationRow, Role), AppError> {
+    async fn visible(
+        &self,
+        user_id: &str,
+        app_id: &str,
+    ) -> Result<(ApplicationRow, Role), AppError> {
         if app_id.is_empty() || app_id.len() > 64 {
             return Err(AppError::NotFound);
         }
@@ -661,7 +674,13 @@ impl Apps {
         let checked = match (role, checked) {
             (Some(_), Ok(c)) => c,
             (None, Ok(_)) => return Err(AppError::NotMember),
-            (None, Err(AppError::Invalid { mut errors, problem })) => {
+            (
+                None,
+                Err(AppError::Invalid {
+                    mut errors,
+                    problem,
+                }),
+            ) => {
                 errors.push(("organization", "choose one of your organizations".into()));
                 return Err(AppError::Invalid { errors, problem });
             }
@@ -834,10 +853,21 @@ mod tests {
 
     #[test]
     fn phone_numbers_follow_bb2() {
-        for ok in ["202555012", "+12025550123", "12025550123", "+123456789012345"] {
+        for ok in [
+            "202555012",
+            "+12025550123",
+            "12025550123",
+            "+123456789012345",
+        ] {
             assert!(phone_ok(ok), "{ok}");
         }
-        for bad in ["", "12345678", "+1 202 555 0123", "202-555-0123", "+1234567890123456x"] {
+        for bad in [
+            "",
+            "12345678",
+            "+1 202 555 0123",
+            "202-555-0123",
+            "+1234567890123456x",
+        ] {
             assert!(!phone_ok(bad), "{bad}");
         }
     }
@@ -864,7 +894,10 @@ mod tests {
             content_type: t.into(),
             bytes,
         };
-        assert_eq!(check_logo(&upload("image/png", png(16, 16))), Ok("image/png"));
+        assert_eq!(
+            check_logo(&upload("image/png", png(16, 16))),
+            Ok("image/png")
+        );
         assert_eq!(
             check_logo(&upload("image/jpeg", png(16, 16))).map_err(|e| e.0),
             Err(InputProblem::WrongType)

@@ -9,9 +9,9 @@
 //! signed in as that address, or signed up through the link (then the organization is
 //! joined when the e-mail is verified).
 
+use crate::DomainError;
 use crate::accounts::{Email, Password, hash_password, operation_id};
 use crate::portal::{Portal, SignUpForm, parse_name, reason, sha256};
-use crate::DomainError;
 use bb_store::{InvitationRow, MemberChange, UserRow};
 
 /// Path of the invitation link; the token follows.

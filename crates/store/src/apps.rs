@@ -424,7 +424,11 @@ impl Store {
     }
 
     /// Changes an application in one transaction; `false` when there is no such app.
-    pub async fn update_application(&self, id: &str, update: &AppUpdate) -> Result<bool, StoreError> {
+    pub async fn update_application(
+        &self,
+        id: &str,
+        update: &AppUpdate,
+    ) -> Result<bool, StoreError> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let done = sqlx::query(

@@ -28,7 +28,9 @@ mod tokens;
 mod url;
 
 pub use accounts::{OrganizationRow, SandboxLoginRow, UserRow};
-pub use apps::{AppLinks, AppLogo, AppProfile, AppUpdate, ApplicationRow, LogoChange, NewApplication};
+pub use apps::{
+    AppLinks, AppLogo, AppProfile, AppUpdate, ApplicationRow, LogoChange, NewApplication,
+};
 pub use claims::{
     BeneficiaryHistoryRow, BeneficiaryRow, Bound, ClaimFilter, ClaimKeyRow, ClaimPage, ClaimRow,
     ClaimsCounts, ClaimsTx, SandboxBuildRow,

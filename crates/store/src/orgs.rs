@@ -91,7 +91,10 @@ macro_rules! lock_and_count_owners_tx {
 
 impl Store {
     /// The organization with this id.
-    pub async fn organization_by_id(&self, id: &str) -> Result<Option<OrganizationRow>, StoreError> {
+    pub async fn organization_by_id(
+        &self,
+        id: &str,
+    ) -> Result<Option<OrganizationRow>, StoreError> {
         on_pool!(self, pool => {
             Ok(sqlx::query_as("SELECT id, name, name_key, created_at FROM organizations WHERE id = $1")
                 .bind(id)
@@ -247,7 +250,10 @@ impl Store {
     }
 
     /// The invitation with this token hash, used or not.
-    pub async fn invitation(&self, token_sha256: &[u8]) -> Result<Option<InvitationRow>, StoreError> {
+    pub async fn invitation(
+        &self,
+        token_sha256: &[u8],
+    ) -> Result<Option<InvitationRow>, StoreError> {
         on_pool!(self, pool => {
             Ok(sqlx::query_as(
                 "SELECT token_sha256, organization_id, email, role, invited_by, created_at, expires_at, \

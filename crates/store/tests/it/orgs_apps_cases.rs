@@ -31,7 +31,9 @@ fn logo(byte: u8) -> AppLogo {
 
 pub async fn portal_apps_register_update_and_delete_whole(f: Fixture) {
     let owner = with_developer(&f, 1).await;
-    let org_id = f.store.organizations_of(&owner).await.unwrap()[0].id.clone();
+    let org_id = f.store.organizations_of(&owner).await.unwrap()[0]
+        .id
+        .clone();
     let mut first = app(1, &owner, "Claims Timeline", &["https://a.example.org/cb"]);
     first.organization_id = Some(org_id.clone());
     f.store
@@ -42,7 +44,10 @@ pub async fn portal_apps_register_update_and_delete_whole(f: Fixture) {
     assert_eq!(read.categories, ["data-sharing", "other"]);
     assert_eq!(read.support_phone_number.as_deref(), Some("+12025550123"));
     assert_eq!(read.agreed_at, Some(1_000));
-    assert_eq!(f.store.application_logo("app-1").await.unwrap(), Some(logo(7)));
+    assert_eq!(
+        f.store.application_logo("app-1").await.unwrap(),
+        Some(logo(7))
+    );
 
     // Same name in another case: refused, and nothing of the second app is left.
     let mut clash = app(2, &owner, "CLAIMS timeline", &["https://b.example.org/cb"]);
@@ -55,7 +60,14 @@ pub async fn portal_apps_register_update_and_delete_whole(f: Fixture) {
     assert!(err.is_some_and(|e| e.is_conflict_on("applications.name_key")));
     assert_eq!(f.store.application_logo("app-2").await.unwrap(), None);
     assert_eq!(f.store.application_profile("app-2").await.unwrap(), None);
-    assert_eq!(f.store.applications_of_organization(&org_id).await.unwrap().len(), 1);
+    assert_eq!(
+        f.store
+            .applications_of_organization(&org_id)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 
     // Update: everything replaced at once; the agreement time kept.
     let update = AppUpdate {
@@ -63,7 +75,10 @@ pub async fn portal_apps_register_update_and_delete_whole(f: Fixture) {
         name_key: "timeline".into(),
         data_access_type: "ONE_TIME".into(),
         require_demographic_scopes: false,
-        redirect_uris: vec!["https://c.example.org/cb".into(), "http://localhost/cb".into()],
+        redirect_uris: vec![
+            "https://c.example.org/cb".into(),
+            "http://localhost/cb".into(),
+        ],
         links: AppLinks {
             logo_uri: None,
             website_uri: Some("https://example.org/".into()),
@@ -81,15 +96,29 @@ pub async fn portal_apps_register_update_and_delete_whole(f: Fixture) {
     assert!(f.store.update_application("app-1", &update).await.unwrap());
     assert!(!f.store.update_application("nope", &update).await.unwrap());
     let row = f.store.application_by_id("app-1").await.unwrap().unwrap();
-    assert_eq!((row.name.as_str(), row.require_demographic_scopes), ("Timeline", false));
-    assert_eq!(row.redirect_uris, ["https://c.example.org/cb", "http://localhost/cb"]);
-    assert_eq!(row.links.website_uri.as_deref(), Some("https://example.org/"));
+    assert_eq!(
+        (row.name.as_str(), row.require_demographic_scopes),
+        ("Timeline", false)
+    );
+    assert_eq!(
+        row.redirect_uris,
+        ["https://c.example.org/cb", "http://localhost/cb"]
+    );
+    assert_eq!(
+        row.links.website_uri.as_deref(),
+        Some("https://example.org/")
+    );
     let read = f.store.application_profile("app-1").await.unwrap().unwrap();
     assert_eq!((read.categories.len(), read.agreed_at), (1, Some(1_000)));
     assert_eq!(f.store.application_logo("app-1").await.unwrap(), None);
 
     // A new secret replaces the old hash.
-    assert!(f.store.set_client_secret("app-1", &[9; 32], at(11, 0)).await.unwrap());
+    assert!(
+        f.store
+            .set_client_secret("app-1", &[9; 32], at(11, 0))
+            .await
+            .unwrap()
+    );
     let row = f.store.application_by_id("app-1").await.unwrap().unwrap();
     assert_eq!(row.client_secret_sha256, vec![9; 32]);
 
@@ -162,65 +191,125 @@ fn mail(to: &str) -> NewMail {
 pub async fn organization_members_and_invitations(f: Fixture) {
     let owner = with_developer(&f, 1).await;
     let other = with_developer(&f, 2).await;
-    let org_id = f.store.organizations_of(&owner).await.unwrap()[0].id.clone();
+    let org_id = f.store.organizations_of(&owner).await.unwrap()[0]
+        .id
+        .clone();
     let now = at(100, 0);
     let ms = now.timestamp_millis();
 
     // The last owner cannot leave nor be demoted.
-    assert_eq!(f.store.remove_member(&org_id, &owner).await.unwrap(), MemberChange::LastOwner);
     assert_eq!(
-        f.store.set_member_role(&org_id, &owner, "member").await.unwrap(),
+        f.store.remove_member(&org_id, &owner).await.unwrap(),
         MemberChange::LastOwner
     );
-    assert_eq!(f.store.remove_member(&org_id, &other).await.unwrap(), MemberChange::NotMember);
+    assert_eq!(
+        f.store
+            .set_member_role(&org_id, &owner, "member")
+            .await
+            .unwrap(),
+        MemberChange::LastOwner
+    );
+    assert_eq!(
+        f.store.remove_member(&org_id, &other).await.unwrap(),
+        MemberChange::NotMember
+    );
 
     // An invitation: with its message, for one address, once, before it expires.
     f.store
-        .insert_invitation(&invitation(1, &org_id, "dev2@example.org", "member", ms + 1000), &mail("dev2@example.org"))
+        .insert_invitation(
+            &invitation(1, &org_id, "dev2@example.org", "member", ms + 1000),
+            &mail("dev2@example.org"),
+        )
         .await
         .unwrap();
     assert_eq!(f.store.outbox(10).await.unwrap().len(), 1);
-    assert_eq!(f.store.open_invitations(&org_id, ms).await.unwrap().len(), 1);
     assert_eq!(
-        f.store.accept_invitation(&[1; 32], &owner, "dev1@example.org", now).await.unwrap(),
+        f.store.open_invitations(&org_id, ms).await.unwrap().len(),
+        1
+    );
+    assert_eq!(
+        f.store
+            .accept_invitation(&[1; 32], &owner, "dev1@example.org", now)
+            .await
+            .unwrap(),
         None,
         "another address"
     );
     assert_eq!(
-        f.store.accept_invitation(&[1; 32], &other, "dev2@example.org", now).await.unwrap(),
+        f.store
+            .accept_invitation(&[1; 32], &other, "dev2@example.org", now)
+            .await
+            .unwrap(),
         Some(org_id.clone())
     );
     assert_eq!(
-        f.store.accept_invitation(&[1; 32], &other, "dev2@example.org", now).await.unwrap(),
+        f.store
+            .accept_invitation(&[1; 32], &other, "dev2@example.org", now)
+            .await
+            .unwrap(),
         None,
         "once"
     );
-    assert_eq!(f.store.member_role(&org_id, &other).await.unwrap().as_deref(), Some("member"));
+    assert_eq!(
+        f.store
+            .member_role(&org_id, &other)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("member")
+    );
     let members = f.store.members_of(&org_id).await.unwrap();
     assert_eq!(
-        members.iter().map(|m| (m.email.as_str(), m.role.as_str())).collect::<Vec<_>>(),
-        [("dev1@example.org", "owner"), ("dev2@example.org", "member")]
+        members
+            .iter()
+            .map(|m| (m.email.as_str(), m.role.as_str()))
+            .collect::<Vec<_>>(),
+        [
+            ("dev1@example.org", "owner"),
+            ("dev2@example.org", "member")
+        ]
     );
     assert_eq!(f.store.memberships_of(&other).await.unwrap().len(), 2);
 
     // Two owners: either may go; then the remaining one is the last.
-    assert_eq!(f.store.set_member_role(&org_id, &other, "owner").await.unwrap(), MemberChange::Done);
-    assert_eq!(f.store.remove_member(&org_id, &owner).await.unwrap(), MemberChange::Done);
-    assert_eq!(f.store.remove_member(&org_id, &other).await.unwrap(), MemberChange::LastOwner);
+    assert_eq!(
+        f.store
+            .set_member_role(&org_id, &other, "owner")
+            .await
+            .unwrap(),
+        MemberChange::Done
+    );
+    assert_eq!(
+        f.store.remove_member(&org_id, &owner).await.unwrap(),
+        MemberChange::Done
+    );
+    assert_eq!(
+        f.store.remove_member(&org_id, &other).await.unwrap(),
+        MemberChange::LastOwner
+    );
 
     // Expired invitations are not accepted.
     f.store
-        .insert_invitation(&invitation(2, &org_id, "dev1@example.org", "member", ms), &mail("dev1@example.org"))
+        .insert_invitation(
+            &invitation(2, &org_id, "dev1@example.org", "member", ms),
+            &mail("dev1@example.org"),
+        )
         .await
         .unwrap();
     assert_eq!(
-        f.store.accept_invitation(&[2; 32], &owner, "dev1@example.org", now).await.unwrap(),
+        f.store
+            .accept_invitation(&[2; 32], &owner, "dev1@example.org", now)
+            .await
+            .unwrap(),
         None
     );
 
     // A sign-up through an invitation claims it; verification joins.
     f.store
-        .insert_invitation(&invitation(3, &org_id, "new@example.org", "owner", ms + 1000), &mail("new@example.org"))
+        .insert_invitation(
+            &invitation(3, &org_id, "new@example.org", "owner", ms + 1000),
+            &mail("new@example.org"),
+        )
         .await
         .unwrap();
     let newcomer = UserRow {
@@ -244,19 +333,51 @@ pub async fn organization_members_and_invitations(f: Fixture) {
     };
     assert!(
         !f.store
-            .sign_up_invited(&wrong, &[3; 32], ms, &AccountTokenRow { token_sha256: vec![6; 32], user_id: "user-wrong".into(), ..verify.clone() }, &mail("wrong@example.org"))
+            .sign_up_invited(
+                &wrong,
+                &[3; 32],
+                ms,
+                &AccountTokenRow {
+                    token_sha256: vec![6; 32],
+                    user_id: "user-wrong".into(),
+                    ..verify.clone()
+                },
+                &mail("wrong@example.org")
+            )
             .await
             .unwrap(),
         "another address writes nothing"
     );
-    assert!(f.store.user_by_email("wrong@example.org").await.unwrap().is_none());
-    assert!(f.store.sign_up_invited(&newcomer, &[3; 32], ms, &verify, &mail("new@example.org")).await.unwrap());
+    assert!(
+        f.store
+            .user_by_email("wrong@example.org")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        f.store
+            .sign_up_invited(&newcomer, &[3; 32], ms, &verify, &mail("new@example.org"))
+            .await
+            .unwrap()
+    );
     assert!(f.store.memberships_of("user-new").await.unwrap().is_empty());
     assert_eq!(
-        f.store.verify_email_with_token(&[4; 32], now).await.unwrap().as_deref(),
+        f.store
+            .verify_email_with_token(&[4; 32], now)
+            .await
+            .unwrap()
+            .as_deref(),
         Some("user-new")
     );
-    assert_eq!(f.store.member_role(&org_id, "user-new").await.unwrap().as_deref(), Some("owner"));
+    assert_eq!(
+        f.store
+            .member_role(&org_id, "user-new")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("owner")
+    );
     let spent = f.store.invitation(&[3; 32]).await.unwrap().unwrap();
     assert!(spent.accepted_at.is_some());
 
@@ -264,13 +385,27 @@ pub async fn organization_members_and_invitations(f: Fixture) {
     let err = f
         .store
         .sign_up_developer(
-            &UserRow { id: "user-x".into(), email: "x@example.org".into(), ..user(8) },
+            &UserRow {
+                id: "user-x".into(),
+                email: "x@example.org".into(),
+                ..user(8)
+            },
             &org("org-x", "ORG 1"),
-            &AccountTokenRow { token_sha256: vec![7; 32], user_id: "user-x".into(), ..verify.clone() },
+            &AccountTokenRow {
+                token_sha256: vec![7; 32],
+                user_id: "user-x".into(),
+                ..verify.clone()
+            },
             &mail("x@example.org"),
         )
         .await
         .err();
     assert!(err.is_some_and(|e| e.is_conflict_on("organizations.name_key")));
-    assert!(f.store.user_by_email("x@example.org").await.unwrap().is_none());
+    assert!(
+        f.store
+            .user_by_email("x@example.org")
+            .await
+            .unwrap()
+            .is_none()
+    );
 }

@@ -23,7 +23,9 @@ pub fn text_by_id(html: &str, id: &str) -> String {
 
 /// The `value` of the selected (or only) organization option of the register form.
 pub fn organization_option(html: &str) -> String {
-    let at = html.find("name=\"organization\"").expect("organization select");
+    let at = html
+        .find("name=\"organization\"")
+        .expect("organization select");
     let rest = &html[at..];
     let at = rest.find("<option value=\"").unwrap() + "<option value=\"".len();
     rest[at..at + rest[at..].find('"').unwrap()].to_owned()
@@ -59,8 +61,11 @@ pub fn png(w: u32, h: u32, noisy: bool) -> Vec<u8> {
 pub fn jpeg(w: u32, h: u32) -> Vec<u8> {
     let img = image::RgbImage::from_pixel(w, h, image::Rgb([200, 40, 40]));
     let mut out = Vec::new();
-    img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Jpeg)
-        .unwrap();
+    img.write_to(
+        &mut std::io::Cursor::new(&mut out),
+        image::ImageFormat::Jpeg,
+    )
+    .unwrap();
     out
 }
 
@@ -120,7 +125,11 @@ pub async fn post_app_form(
 
 /// A signed-in developer's browser, the register form's CSRF value and their
 /// organization's id.
-pub async fn developer(app: &TestApp, email: &str, organization: &str) -> (reqwest::Client, String, String) {
+pub async fn developer(
+    app: &TestApp,
+    email: &str,
+    organization: &str,
+) -> (reqwest::Client, String, String) {
     let browser = app.browser();
     let mut dev = Developer::new(email);
     dev.organization = organization.into();
@@ -158,7 +167,9 @@ async fn register_with_every_field_and_read_back() {
     let app = spawn_app().await.with_sandbox(1).await;
     let (browser, csrf, org) = developer(&app, "ada@example.org", "Analytical Engines").await;
 
-    let (html, _) = app.form_page(&browser, "/v2/o/applications/register/").await;
+    let (html, _) = app
+        .form_page(&browser, "/v2/o/applications/register/")
+        .await;
     for input in [
         "name=\"name\"",
         "name=\"description\"",
@@ -233,12 +244,20 @@ async fn register_with_every_field_and_read_back() {
         let start = html[..at].rfind("src=\"").unwrap() + 5;
         html[start..start + html[start..].find('"').unwrap()].replace("&#61;", "=")
     };
-    assert!(src.starts_with(&format!("/v2/o/applications/{id}/logo?v=")), "{src}");
+    assert!(
+        src.starts_with(&format!("/v2/o/applications/{id}/logo?v=")),
+        "{src}"
+    );
     let logo = app.get(&src).await;
     assert_eq!(logo.status(), 200);
     assert_eq!(logo.headers()["content-type"], "image/png");
     assert_eq!(logo.headers()["x-content-type-options"], "nosniff");
-    assert!(logo.headers()["cache-control"].to_str().unwrap().contains("max-age"));
+    assert!(
+        logo.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("max-age")
+    );
     assert_eq!(logo.bytes().await.unwrap().to_vec(), png(64, 48, false));
     let stored = app
         .store
@@ -253,7 +272,9 @@ async fn register_with_every_field_and_read_back() {
     let c = client(&client_id, &secret);
     let url = app.authorize_url(&c, &bb_testkit::oauth::Pkce::new(), "");
     let (user, password) = bb_testkit::oauth::sandbox_user(0);
-    let (_, consent) = app.login_through(&app.browser(), &url, &user, &password).await;
+    let (_, consent) = app
+        .login_through(&app.browser(), &url, &user, &password)
+        .await;
     for expected in [
         format!("<img class=\"app-logo\" src=\"{src}\""),
         "Analytical Engines".to_owned(),
@@ -294,7 +315,10 @@ async fn register_with_every_field_and_read_back() {
     )
     .await;
     assert_eq!(r.status(), 303);
-    assert_eq!(location(&r), format!("/v2/o/applications/{id}/?done=updated"));
+    assert_eq!(
+        location(&r),
+        format!("/v2/o/applications/{id}/?done=updated")
+    );
     let html = browser
         .get(app.url(&location(&r)))
         .send()
@@ -352,11 +376,18 @@ async fn bad_input_is_shown_next_to_fields_and_saves_nothing() {
     ] {
         let error = text_by_id(&html, &format!("{field}-error"));
         assert!(error.contains(words), "{field}: {error}");
-        assert!(html.contains(&format!("aria-describedby=\"{field}-error")), "{field}");
+        assert!(
+            html.contains(&format!("aria-describedby=\"{field}-error")),
+            "{field}"
+        );
     }
     // Entries kept.
     assert!(html.contains("value=\"CLAIMS timeline\""));
-    assert!(html.contains("Our &#60;b&#62;great&#60;/b&#62; app") || html.contains("Our &lt;b&gt;great&lt;/b&gt; app"), "{html}");
+    assert!(
+        html.contains("Our &#60;b&#62;great&#60;/b&#62; app")
+            || html.contains("Our &lt;b&gt;great&lt;/b&gt; app"),
+        "{html}"
+    );
     assert!(html.contains("value=\"call us\""));
     assert!(html.contains("id=\"logo-again\""));
 
@@ -372,13 +403,24 @@ async fn bad_input_is_shown_next_to_fields_and_saves_nothing() {
     .await;
     assert_eq!(r.status(), 400);
     let html = r.text().await.unwrap();
-    assert!(text_by_id(&html, "name-error").contains("is taken"), "{html}");
+    assert!(
+        text_by_id(&html, "name-error").contains("is taken"),
+        "{html}"
+    );
 
     // A developer cannot pick RESEARCH_STUDY.
     let mut fields = full_fields(&org, "Research Thing");
     fields.retain(|(n, _)| *n != "data_access_type");
     fields.push(("data_access_type", "RESEARCH_STUDY".into()));
-    let r = post_app_form(&app, &browser, "/v2/o/applications/register/", &csrf, &fields, None).await;
+    let r = post_app_form(
+        &app,
+        &browser,
+        "/v2/o/applications/register/",
+        &csrf,
+        &fields,
+        None,
+    )
+    .await;
     assert_eq!(r.status(), 400);
     assert!(text_by_id(&r.text().await.unwrap(), "data_access_type-error").contains("staff only"));
 
@@ -396,7 +438,14 @@ async fn bad_input_is_shown_next_to_fields_and_saves_nothing() {
     let groups = app
         .services
         .apps
-        .portal_list(&app.store.user_by_email("ada@example.org").await.unwrap().unwrap().id)
+        .portal_list(
+            &app.store
+                .user_by_email("ada@example.org")
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
+        )
         .await
         .unwrap();
     let names: Vec<_> = groups[0].apps.iter().map(|a| a.name.as_str()).collect();
@@ -425,7 +474,13 @@ async fn logo_uploads_are_refused_by_size_type_and_dimensions() {
             415,
             "PNG or JPEG",
         ),
-        (png(600, 600, false), "image/png", "wide.png", 400, "600×600"),
+        (
+            png(600, 600, false),
+            "image/png",
+            "wide.png",
+            400,
+            "600×600",
+        ),
     ];
     for (bytes, mime, file, status, words) in cases {
         let r = post_app_form(
@@ -443,7 +498,12 @@ async fn logo_uploads_are_refused_by_size_type_and_dimensions() {
         assert!(error.contains(words), "{file}: {error}");
         assert!(html.contains("value=\"Logo Test\""), "entries kept");
     }
-    let user = app.store.user_by_email("ada@example.org").await.unwrap().unwrap();
+    let user = app
+        .store
+        .user_by_email("ada@example.org")
+        .await
+        .unwrap()
+        .unwrap();
     let groups = app.services.apps.portal_list(&user.id).await.unwrap();
     assert!(groups[0].apps.is_empty(), "nothing saved");
 }
@@ -479,7 +539,9 @@ async fn secret_is_shown_once_and_rotation_cuts_the_old_one() {
     let rotate = format!("/v2/o/applications/{id}/rotate-secret/");
     let r = app.post_with_csrf(&browser, &rotate, "wrong", &[]).await;
     assert_eq!(r.status(), 403);
-    let (_, csrf) = app.form_page(&browser, &format!("/v2/o/applications/{id}/")).await;
+    let (_, csrf) = app
+        .form_page(&browser, &format!("/v2/o/applications/{id}/"))
+        .await;
     let r = app.post_with_csrf(&browser, &rotate, &csrf, &[]).await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["cache-control"], "no-store");
@@ -488,7 +550,10 @@ async fn secret_is_shown_once_and_rotation_cuts_the_old_one() {
     assert_ne!(new_secret, secret);
 
     let (status, body) = app.introspect(&old, &access).await;
-    assert_eq!((status, body["error"].as_str()), (401, Some("invalid_client")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("invalid_client"))
+    );
     let new = client(&client_id, &new_secret);
     assert_eq!(app.introspect(&new, &access).await.1["active"], true);
 
@@ -547,7 +612,13 @@ async fn delete_removes_the_app_and_revokes_its_tokens() {
             .status(),
         404
     );
-    assert!(app.store.application_by_client_id(&client_id).await.unwrap().is_none());
+    assert!(
+        app.store
+            .application_by_client_id(&client_id)
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert!(app.services.apps.logo(&id).await.unwrap().is_none());
 }
 
@@ -568,11 +639,21 @@ async fn other_organizations_apps_are_not_found() {
         assert_eq!(r.status(), 404, "{path}");
     }
     let r = app
-        .post_with_csrf(&eve, &format!("/v2/o/applications/{id}/rotate-secret/"), &eve_csrf, &[])
+        .post_with_csrf(
+            &eve,
+            &format!("/v2/o/applications/{id}/rotate-secret/"),
+            &eve_csrf,
+            &[],
+        )
         .await;
     assert_eq!(r.status(), 404);
     let r = app
-        .post_with_csrf(&eve, &format!("/v2/o/applications/{id}/delete/"), &eve_csrf, &[])
+        .post_with_csrf(
+            &eve,
+            &format!("/v2/o/applications/{id}/delete/"),
+            &eve_csrf,
+            &[],
+        )
         .await;
     assert_eq!(r.status(), 404);
     let r = post_app_form(

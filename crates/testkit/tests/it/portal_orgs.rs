@@ -35,20 +35,33 @@ async fn invitation_is_mailed_and_accepted_by_a_second_developer() {
     assert!(page.contains("id=\"org-role\">owner"));
     let invite = format!("/v2/accounts/organizations/{org}/invite");
     let r = app
-        .post_with_csrf(&ada, &invite, &csrf, &[("email", "bob@"), ("role", "developer")])
+        .post_with_csrf(
+            &ada,
+            &invite,
+            &csrf,
+            &[("email", "bob@"), ("role", "developer")],
+        )
         .await;
     assert_eq!(r.status(), 400);
     let html = r.text().await.unwrap();
     assert!(text_by_id(&html, "email-error").contains("E-mail address"));
     assert!(html.contains("value=\"bob@\""));
     let r = app
-        .post_with_csrf(&ada, &invite, &csrf, &[("email", "Bob@Example.org"), ("role", "developer")])
+        .post_with_csrf(
+            &ada,
+            &invite,
+            &csrf,
+            &[("email", "Bob@Example.org"), ("role", "developer")],
+        )
         .await;
     assert_eq!(r.status(), 303);
     let link = app
         .mailed_link("bob@example.org", "Invitation to join Analytical Engines")
         .await;
-    assert!(link.starts_with("/v2/accounts/organizations/invitations/"), "{link}");
+    assert!(
+        link.starts_with("/v2/accounts/organizations/invitations/"),
+        "{link}"
+    );
 
     // Someone else signed in cannot use it.
     let (eve, _, _) = developer(&app, "eve@example.org", "Eavesdroppers").await;
@@ -125,31 +138,71 @@ async fn invitation_without_an_account_signs_up_and_joins_after_verification() {
     assert!(text_by_id(&page, "invited-organization").contains("Analytical Engines"));
     // A weak password: error next to it, the name kept.
     let r = app
-        .post_with_csrf(&carol, &signup, &csrf, &[("name", "Carol Shaw"), ("password", "password")])
+        .post_with_csrf(
+            &carol,
+            &signup,
+            &csrf,
+            &[("name", "Carol Shaw"), ("password", "password")],
+        )
         .await;
     assert_eq!(r.status(), 400);
     let html = r.text().await.unwrap();
     assert!(html.contains("id=\"password-error\"") && html.contains("value=\"Carol Shaw\""));
     let password = "violet tea kettle 42";
     let r = app
-        .post_with_csrf(&carol, &signup, &csrf, &[("name", "Carol Shaw"), ("password", password)])
+        .post_with_csrf(
+            &carol,
+            &signup,
+            &csrf,
+            &[("name", "Carol Shaw"), ("password", password)],
+        )
         .await;
     assert_eq!(r.status(), 200);
 
     // Not a member before the address is verified.
-    let user = app.store.user_by_email("carol@example.org").await.unwrap().unwrap();
+    let user = app
+        .store
+        .user_by_email("carol@example.org")
+        .await
+        .unwrap()
+        .unwrap();
     assert!(app.store.memberships_of(&user.id).await.unwrap().is_empty());
     let verify = app
         .mailed_link("carol@example.org", "Confirm your e-mail address")
         .await;
-    assert_eq!(carol.get(app.url(&verify)).send().await.unwrap().status(), 200);
+    assert_eq!(
+        carol.get(app.url(&verify)).send().await.unwrap().status(),
+        200
+    );
     let memberships = app.store.memberships_of(&user.id).await.unwrap();
     assert_eq!(memberships.len(), 1);
-    assert_eq!((memberships[0].organization_id.as_str(), memberships[0].role.as_str()), (org.as_str(), "owner"));
-    assert_eq!(carol.get(app.url(&link)).send().await.unwrap().status(), 400, "used");
+    assert_eq!(
+        (
+            memberships[0].organization_id.as_str(),
+            memberships[0].role.as_str()
+        ),
+        (org.as_str(), "owner")
+    );
+    assert_eq!(
+        carol.get(app.url(&link)).send().await.unwrap().status(),
+        400,
+        "used"
+    );
 
-    assert_eq!(app.portal_login(&carol, "carol@example.org", password).await.status(), 303);
-    let html = carol.get(app.url(&org_path(&org))).send().await.unwrap().text().await.unwrap();
+    assert_eq!(
+        app.portal_login(&carol, "carol@example.org", password)
+            .await
+            .status(),
+        303
+    );
+    let html = carol
+        .get(app.url(&org_path(&org)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("id=\"org-role\">owner"));
 }
 
@@ -176,13 +229,35 @@ async fn members_are_removed_and_the_last_owner_stays() {
         .mailed_link("bob@example.org", "Invitation to join Analytical Engines")
         .await;
     let (_, bob_csrf) = app.form_page(&bob, &link).await;
-    assert_eq!(app.post_with_csrf(&bob, &link, &bob_csrf, &[]).await.status(), 303);
+    assert_eq!(
+        app.post_with_csrf(&bob, &link, &bob_csrf, &[])
+            .await
+            .status(),
+        303
+    );
 
     // The only owner cannot leave nor demote themself.
-    let ada_id = app.store.user_by_email("ada@example.org").await.unwrap().unwrap().id;
-    let bob_id = app.store.user_by_email("bob@example.org").await.unwrap().unwrap().id;
+    let ada_id = app
+        .store
+        .user_by_email("ada@example.org")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let bob_id = app
+        .store
+        .user_by_email("bob@example.org")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
     let r = app
-        .post_with_csrf(&ada, &format!("/v2/accounts/organizations/{org}/leave"), &csrf, &[])
+        .post_with_csrf(
+            &ada,
+            &format!("/v2/accounts/organizations/{org}/leave"),
+            &csrf,
+            &[],
+        )
         .await;
     assert_eq!(r.status(), 400);
     assert!(r.text().await.unwrap().contains("at least one owner"));
@@ -217,8 +292,22 @@ async fn members_are_removed_and_the_last_owner_stays() {
         )
         .await;
     assert_eq!(r.status(), 303);
-    assert_eq!(bob.get(app.url(&org_path(&org))).send().await.unwrap().status(), 403);
-    let html = ada.get(app.url(&org_path(&org))).send().await.unwrap().text().await.unwrap();
+    assert_eq!(
+        bob.get(app.url(&org_path(&org)))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    let html = ada
+        .get(app.url(&org_path(&org)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(!html.contains("bob@example.org"));
     assert_eq!(hidden(&html, "csrf_token"), csrf);
 
@@ -235,13 +324,30 @@ async fn members_are_removed_and_the_last_owner_stays() {
         .mailed_link("bob@example.org", "Invitation to join Analytical Engines")
         .await;
     let (_, bob_csrf) = app.form_page(&bob, &link).await;
-    assert_eq!(app.post_with_csrf(&bob, &link, &bob_csrf, &[]).await.status(), 303);
+    assert_eq!(
+        app.post_with_csrf(&bob, &link, &bob_csrf, &[])
+            .await
+            .status(),
+        303
+    );
     let r = app
-        .post_with_csrf(&ada, &format!("/v2/accounts/organizations/{org}/leave"), &csrf, &[])
+        .post_with_csrf(
+            &ada,
+            &format!("/v2/accounts/organizations/{org}/leave"),
+            &csrf,
+            &[],
+        )
         .await;
     assert_eq!(r.status(), 303);
     assert_eq!(location(&r), "/v2/accounts/organizations/?done=left");
-    assert_eq!(ada.get(app.url(&org_path(&org))).send().await.unwrap().status(), 403);
+    assert_eq!(
+        ada.get(app.url(&org_path(&org)))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
 }
 
 #[tokio::test]
@@ -254,6 +360,15 @@ async fn sign_up_cannot_join_an_existing_organization_by_name() {
     let r = app.sign_up(&browser, &eve).await;
     assert_eq!(r.status(), 400);
     let html = r.text().await.unwrap();
-    assert!(text_by_id(&html, "organization-error").contains("invite"), "{html}");
-    assert!(app.store.user_by_email("eve@example.org").await.unwrap().is_none());
+    assert!(
+        text_by_id(&html, "organization-error").contains("invite"),
+        "{html}"
+    );
+    assert!(
+        app.store
+            .user_by_email("eve@example.org")
+            .await
+            .unwrap()
+            .is_none()
+    );
 }

@@ -83,7 +83,10 @@ pub(super) fn ct_eq(a: &str, b: &str) -> bool {
 
 /// The double-submit value for a form shown before sign-in: the browser's cookie when it
 /// has a well-formed one (so two open tabs both work), else a new one to set.
-pub(super) fn anonymous_csrf(state: &AppState, headers: &HeaderMap) -> (String, Option<HeaderValue>) {
+pub(super) fn anonymous_csrf(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> (String, Option<HeaderValue>) {
     if let Some(value) = cookie(headers, CSRF_COOKIE)
         .filter(|v| v.len() == CSRF_LEN && v.bytes().all(|b| b.is_ascii_alphanumeric()))
     {

@@ -653,9 +653,7 @@ async fn delete_page(
         Err(response) => return response,
     };
     match state.services.apps.portal_app(&session.user_id, &id).await {
-        Ok(app) if app.role != Role::Owner => {
-            app_failure(AppError::OwnersOnly, nav_of(&session))
-        }
+        Ok(app) if app.role != Role::Owner => app_failure(AppError::OwnersOnly, nav_of(&session)),
         Ok(app) => render(
             &DeletePage {
                 title: format!("Delete {}", app.name),

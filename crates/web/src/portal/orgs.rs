@@ -14,8 +14,8 @@
 //! The organization comes from the path; every POST carries the CSRF value.
 
 use super::accounts::{
-    FIX_BELOW, LOGIN, active, anonymous_csrf, anonymous_csrf_ok, ct_eq, current, failure,
-    field, forbidden, nav_of, pairs, with_cookie,
+    FIX_BELOW, LOGIN, active, anonymous_csrf, anonymous_csrf_ok, ct_eq, current, failure, field,
+    forbidden, nav_of, pairs, with_cookie,
 };
 use super::views::{Field, Nav, notice, render};
 use crate::AppState;
@@ -118,7 +118,8 @@ fn error_of(errors: &[(&'static str, String)], name: &str) -> Option<String> {
         .map(|(_, r)| format!("{}: {r}", label(name)))
 }
 
-const LAST_OWNER: &str = "An organization needs at least one owner: make another member an owner first.";
+const LAST_OWNER: &str =
+    "An organization needs at least one owner: make another member an owner first.";
 
 fn org_failure(e: OrgError, nav: Nav) -> Response {
     match e {
@@ -169,7 +170,12 @@ async fn org_view(
     message: Option<String>,
     invite: (&str, &str, &[(&'static str, String)]),
 ) -> Response {
-    match state.services.portal.organization(&session.user_id, org).await {
+    match state
+        .services
+        .portal
+        .organization(&session.user_id, org)
+        .await
+    {
         Ok(view) => {
             let (email, role, errors) = invite;
             let page = OrgPage {
