@@ -25,6 +25,11 @@ use subtle::ConstantTimeEq;
 pub struct ClientId(String);
 
 impl ClientId {
+    /// A new random client id.
+    pub(crate) fn generate(entropy: &dyn crate::clock::Entropy) -> Self {
+        Self(random_alphanumeric(entropy, Self::LEN))
+    }
+
     /// Length of generated ids.
     pub const LEN: usize = 40;
 
@@ -50,6 +55,11 @@ impl ClientId {
 pub struct ClientSecret(SecretString);
 
 impl ClientSecret {
+    /// A new random secret of [`ClientSecret::LEN`] characters.
+    pub(crate) fn generate(entropy: &dyn crate::clock::Entropy) -> Self {
+        Self(SecretString::from(random_alphanumeric(entropy, Self::LEN)))
+    }
+
     /// Length of generated secrets.
     pub const LEN: usize = 128;
 
@@ -254,7 +264,7 @@ pub struct ConsentLinks {
 }
 
 impl ConsentLinks {
-    fn checked(&self) -> Result<bb_store::AppLinks, DomainError> {
+    pub(crate) fn checked(&self) -> Result<bb_store::AppLinks, DomainError> {
         let check =
             |field: &'static str, value: &Option<String>| -> Result<Option<String>, DomainError> {
                 let Some(raw) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) else {
@@ -301,7 +311,7 @@ pub struct Apps {
     pub(crate) deps: Arc<Deps>,
 }
 
-const APP_CONFLICTS: &[(&str, &str)] = &[
+pub(crate) const APP_CONFLICTS: &[(&str, &str)] = &[
     ("applications.name_key", "an application with this name"),
     (
         "applications.client_id",

@@ -6,6 +6,7 @@
 //! [`clock`], injected, so tests run on a fake clock and seeded randomness.
 
 pub mod accounts;
+pub mod app_registry;
 pub mod apps;
 pub mod audit;
 pub mod claims;
@@ -16,6 +17,7 @@ pub mod health;
 pub mod logins;
 pub mod mail;
 pub mod oauth;
+pub mod orgs;
 pub mod passwords;
 pub mod portal;
 pub mod testclient;

@@ -68,7 +68,7 @@ const STAGE_ACTIVE: &str = "active";
 const STAGE_SECOND_FACTOR: &str = "second_factor";
 const STAGE_ENROL: &str = "enrol";
 
-fn sha256(value: &str) -> Vec<u8> {
+pub(crate) fn sha256(value: &str) -> Vec<u8> {
     Sha256::digest(value.as_bytes()).to_vec()
 }
 
@@ -199,7 +199,7 @@ pub struct SignUpForm {
 
 /// A person's name: 1–100 characters, no control characters (trimmed, inner whitespace
 /// collapsed).
-fn parse_name(raw: &str) -> Result<String, String> {
+pub(crate) fn parse_name(raw: &str) -> Result<String, String> {
     let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");
     if name.is_empty() {
         return Err("must not be empty".into());
@@ -213,7 +213,7 @@ fn parse_name(raw: &str) -> Result<String, String> {
     Ok(name)
 }
 
-fn reason(e: DomainError) -> String {
+pub(crate) fn reason(e: DomainError) -> String {
     match e {
         DomainError::Invalid { reason, .. } => reason,
         other => other.to_string(),
@@ -223,8 +223,8 @@ fn reason(e: DomainError) -> String {
 /// The developer portal's account operations; cheap to clone.
 #[derive(Clone)]
 pub struct Portal {
-    deps: Arc<Deps>,
-    mail: Mail,
+    pub(crate) deps: Arc<Deps>,
+    pub(crate) mail: Mail,
     settings: Arc<RwLock<PortalSettings>>,
 }
 
@@ -249,19 +249,19 @@ impl Portal {
         self.settings.read().map(|s| s.clone()).unwrap_or_default()
     }
 
-    fn now_ms(&self) -> i64 {
+    pub(crate) fn now_ms(&self) -> i64 {
         self.deps.clock.now().timestamp_millis()
     }
 
-    fn store_error(&self, e: StoreError) -> DomainError {
+    pub(crate) fn store_error(&self, e: StoreError) -> DomainError {
         DomainError::from_store(e, || operation_id(&self.deps), &[])
     }
 
-    fn secret(&self) -> String {
+    pub(crate) fn secret(&self) -> String {
         random_alphanumeric(self.deps.entropy.as_ref(), TOKEN_LEN)
     }
 
-    fn link(&self, path: &str, token: &str) -> String {
+    pub(crate) fn link(&self, path: &str, token: &str) -> String {
         format!(
             "{}{path}{token}",
             self.settings().base_url.trim_end_matches('/')
@@ -273,7 +273,7 @@ impl Portal {
     }
 
     /// A verification token for a user and the message that carries its link.
-    fn verification(
+    pub(crate) fn verification(
         &self,
         user_id: &str,
         email: &str,
@@ -365,6 +365,12 @@ impl Portal {
                 self.mail
                     .enqueue(email.as_str(), "You already have an account", body)
                     .await?;
+            }
+            Err(e) if e.is_conflict_on("organizations.name_key") => {
+                return Err(PortalError::Invalid(vec![(
+                    "organization",
+                    "is already registered: ask one of its owners to invite you, or choose another name".into(),
+                )]));
             }
             Err(e) => return Err(self.store_error(e).into()),
         }

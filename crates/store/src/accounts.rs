@@ -60,9 +60,11 @@ const USER_COLUMNS: &str =
 
 /// Inserts the user, finds or creates the organization, adds the membership (owner of a
 /// new organization, member of an existing one) inside transaction `$tx`; evaluates to the
-/// organization.
+/// organization. With `$join` false an existing organization is refused with
+/// `Conflict { constraint: "organizations.name_key" }` (the user is inserted first, so a
+/// taken e-mail is reported before a taken organization name).
 macro_rules! insert_developer_tx {
-    ($tx:expr, $user:expr, $organization:expr) => {{
+    ($tx:expr, $user:expr, $organization:expr, $join:expr) => {{
         let user: &UserRow = $user;
         let organization: &OrganizationRow = $organization;
         insert_user_query(user).execute(&mut *$tx).await?;
@@ -73,6 +75,11 @@ macro_rules! insert_developer_tx {
         .fetch_optional(&mut *$tx)
         .await?;
         let (org, role) = match existing {
+            Some(_) if !$join => {
+                return Err(StoreError::Conflict {
+                    constraint: "organizations.name_key".into(),
+                });
+            }
             Some(org) => (org, "member"),
             None => {
                 sqlx::query(
@@ -119,15 +126,15 @@ impl Store {
     ) -> Result<OrganizationRow, StoreError> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            let org = insert_developer_tx!(tx, user, organization);
+            let org = insert_developer_tx!(tx, user, organization, true);
             tx.commit().await?;
             Ok(org)
         })
     }
 
-    /// A developer's sign-up: the developer and their organization as
-    /// [`Store::insert_developer`], the e-mail verification token and the message that
-    /// carries it, in one transaction (all or nothing).
+    /// A developer's sign-up: the developer and a new organization (an existing name is
+    /// refused: joining takes an invitation), the e-mail verification token and the message
+    /// that carries it, in one transaction (all or nothing).
     pub async fn sign_up_developer(
         &self,
         user: &UserRow,
@@ -137,7 +144,7 @@ impl Store {
     ) -> Result<OrganizationRow, StoreError> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            let org = insert_developer_tx!(tx, user, organization);
+            let org = insert_developer_tx!(tx, user, organization, false);
             insert_account_token_tx!(tx, token);
             insert_mail_tx!(tx, mail);
             tx.commit().await?;
@@ -240,4 +247,45 @@ where
     .bind(&user.staff_role)
     .bind(user.email_verified_at)
     .bind(user.created_at)
+}
+
+impl Store {
+    /// A sign-up through an organization invitation: the developer (no organization of
+    /// their own), the invitation claimed for them (unused, unexpired, for this e-mail and
+    /// not claimed before), the verification token and its message, in one transaction.
+    /// `false`, with nothing written, when the invitation cannot be claimed. The membership
+    /// is added when the e-mail is verified ([`Store::verify_email_with_token`]).
+    pub async fn sign_up_invited(
+        &self,
+        user: &UserRow,
+        invitation_sha256: &[u8],
+        now_ms: i64,
+        token: &AccountTokenRow,
+        mail: &NewMail,
+    ) -> Result<bool, StoreError> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            insert_user_query(user).execute(&mut *tx).await?;
+            let claimed = sqlx::query(
+                "UPDATE organization_invitations SET claimed_by = $1 \
+                 WHERE token_sha256 = $2 AND email = $3 AND claimed_by IS NULL \
+                 AND accepted_at IS NULL AND expires_at > $4",
+            )
+            .bind(&user.id)
+            .bind(invitation_sha256)
+            .bind(&user.email)
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if claimed != 1 {
+                tx.rollback().await?;
+                return Ok(false);
+            }
+            insert_account_token_tx!(tx, token);
+            insert_mail_tx!(tx, mail);
+            tx.commit().await?;
+            Ok(true)
+        })
+    }
 }

@@ -22,6 +22,7 @@ mod connect;
 mod direct;
 mod error;
 mod oauth;
+mod orgs;
 mod portal;
 mod schema;
 mod tokens;
@@ -29,7 +30,9 @@ mod url;
 mod usage;
 
 pub use accounts::{OrganizationRow, SandboxLoginRow, UserRow};
-pub use apps::{AppLinks, ApplicationRow, NewApplication};
+pub use apps::{
+    AppLinks, AppLogo, AppProfile, AppUpdate, ApplicationRow, LogoChange, NewApplication,
+};
 pub use claims::{
     BeneficiaryHistoryRow, BeneficiaryRow, Bound, ClaimFilter, ClaimKeyRow, ClaimPage, ClaimRow,
     ClaimsCounts, ClaimsTx, SandboxBuildRow,
@@ -40,6 +43,7 @@ pub use oauth::{
     AuditEventRow, AuditEventView, AuthCodeRow, AuthFlowRow, BearerRow, CodeRedemption,
     EnrolleeSessionRow, GrantRow, GrantView, LoginFailureRow, PurgeReport, RefreshTokenRow,
 };
+pub use orgs::{InvitationRow, MemberChange, MemberRow, MembershipRow};
 pub use portal::{AccountTokenRow, NewMail, OutboxRow, PortalSessionRow, UserAuthRow};
 pub use schema::{MigrationReport, SchemaStatus};
 pub use tokens::AccessTokenRow;

@@ -273,7 +273,8 @@ impl Store {
     }
 
     /// Spends a `verify_email` token and marks the user's e-mail verified (the first
-    /// verification time is kept). The user id, or `None` for an unknown, spent or expired
+    /// verification time is kept); organizations the account was invited to through its
+    /// sign-up are joined in the same transaction. The user id, or `None` for an unknown, spent or expired
     /// token.
     pub async fn verify_email_with_token(
         &self,
@@ -289,6 +290,25 @@ impl Store {
                     "UPDATE users SET email_verified_at = COALESCE(email_verified_at, $1) WHERE id = $2",
                 )
                 .bind(now)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+                // Invitations the account was signed up through: joined now.
+                sqlx::query(
+                    "INSERT INTO organization_members (organization_id, user_id, role, created_at) \
+                     SELECT organization_id, claimed_by, role, $1 FROM organization_invitations \
+                     WHERE claimed_by = $2 AND accepted_at IS NULL \
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(now)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "UPDATE organization_invitations SET accepted_at = $1 \
+                     WHERE claimed_by = $2 AND accepted_at IS NULL",
+                )
+                .bind(ms)
                 .bind(user_id)
                 .execute(&mut *tx)
                 .await?;

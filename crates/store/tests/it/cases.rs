@@ -831,3 +831,7 @@ pub use crate::usage_cases::{
     builtin_application_is_found_again_with_a_new_secret,
     usage_is_visible_to_owner_and_organization_only, usage_upserts_add_up_per_app_and_day,
 };
+
+pub use crate::orgs_apps_cases::{
+    organization_members_and_invitations, portal_apps_register_update_and_delete_whole,
+};

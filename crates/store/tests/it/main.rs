@@ -9,6 +9,7 @@
 mod backends;
 mod cases;
 mod oauth_cases;
+mod orgs_apps_cases;
 mod portal_cases;
 mod usage_cases;
 
@@ -66,4 +67,6 @@ contract!(
     usage_upserts_add_up_per_app_and_day,
     usage_is_visible_to_owner_and_organization_only,
     builtin_application_is_found_again_with_a_new_secret,
+    portal_apps_register_update_and_delete_whole,
+    organization_members_and_invitations,
 );

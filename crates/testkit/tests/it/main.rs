@@ -12,6 +12,8 @@ mod oauth;
 mod oauth_more;
 mod oauth_negative;
 mod portal;
+mod portal_apps;
+mod portal_orgs;
 mod services;
 mod smtp_mail;
 mod testclient;

@@ -36,7 +36,7 @@ use subtle::ConstantTimeEq;
 const SESSION_COOKIE: &str = "bb_portal";
 const CSRF_COOKIE: &str = "bb_portal_csrf";
 const CSRF_LEN: usize = 40;
-const LOGIN: &str = "/v2/accounts/login";
+pub(super) const LOGIN: &str = "/v2/accounts/login";
 const TOTP: &str = "/v2/accounts/login/totp";
 const ENROL: &str = "/v2/accounts/mfa/enrol";
 const ACCOUNT: &str = "/v2/accounts/settings";
@@ -69,21 +69,24 @@ pub(super) fn routes() -> Router<AppState> {
 // Helpers
 // ------------------------------------------------------------------------------------------
 
-fn pairs(body: &[u8]) -> Vec<(String, String)> {
+pub(super) fn pairs(body: &[u8]) -> Vec<(String, String)> {
     url::form_urlencoded::parse(body).into_owned().collect()
 }
 
-fn field(pairs: &[(String, String)], name: &str) -> String {
+pub(super) fn field(pairs: &[(String, String)], name: &str) -> String {
     param(pairs, name).unwrap_or_default()
 }
 
-fn ct_eq(a: &str, b: &str) -> bool {
+pub(super) fn ct_eq(a: &str, b: &str) -> bool {
     !a.is_empty() && a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 
 /// The double-submit value for a form shown before sign-in: the browser's cookie when it
 /// has a well-formed one (so two open tabs both work), else a new one to set.
-fn anonymous_csrf(state: &AppState, headers: &HeaderMap) -> (String, Option<HeaderValue>) {
+pub(super) fn anonymous_csrf(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> (String, Option<HeaderValue>) {
     if let Some(value) = cookie(headers, CSRF_COOKIE)
         .filter(|v| v.len() == CSRF_LEN && v.bytes().all(|b| b.is_ascii_alphanumeric()))
     {
@@ -94,21 +97,21 @@ fn anonymous_csrf(state: &AppState, headers: &HeaderMap) -> (String, Option<Head
     (fresh, Some(set))
 }
 
-fn with_cookie(mut response: Response, set: Option<HeaderValue>) -> Response {
+pub(super) fn with_cookie(mut response: Response, set: Option<HeaderValue>) -> Response {
     if let Some(set) = set {
         response.headers_mut().append(header::SET_COOKIE, set);
     }
     response
 }
 
-fn anonymous_csrf_ok(headers: &HeaderMap, pairs: &[(String, String)]) -> bool {
+pub(super) fn anonymous_csrf_ok(headers: &HeaderMap, pairs: &[(String, String)]) -> bool {
     ct_eq(
         &field(pairs, "csrf_token"),
         cookie(headers, CSRF_COOKIE).unwrap_or_default(),
     )
 }
 
-fn forbidden() -> Response {
+pub(super) fn forbidden() -> Response {
     notice(
         StatusCode::FORBIDDEN,
         Nav::default(),
@@ -149,7 +152,7 @@ fn lock_message(minutes: u32) -> String {
 }
 
 /// The session cookie's value and its live session, if any.
-async fn current(
+pub(super) async fn current(
     state: &AppState,
     headers: &HeaderMap,
 ) -> Result<Option<(String, PortalSession)>, Response> {
@@ -220,7 +223,7 @@ fn label(field: &str) -> &'static str {
     }
 }
 
-const FIX_BELOW: &str = "Please correct the fields marked below.";
+pub(super) const FIX_BELOW: &str = "Please correct the fields marked below.";
 
 // ------------------------------------------------------------------------------------------
 // Sign-up and verification

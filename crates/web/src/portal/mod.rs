@@ -1,8 +1,10 @@
-//! The developer portal's pages (journey J1; see `docs/design/portal-accounts.md`). So far
-//! the accounts: [`accounts`] has sign-up, e-mail verification, sign-in with the TOTP
+//! The developer portal's pages (journey J1; see `docs/design/portal-accounts.md` and
+//! `portal-apps.md`): [`accounts`] has sign-up, e-mail verification, sign-in with the TOTP
 //! step, TOTP enrolment, sign-out, password reset and change, and the account page, under
-//! `/v2/accounts/` (BB2's paths); [`usage`] an application's usage dashboard at
-//! `/v2/o/applications/{id}/usage`, its charts drawn by [`chart`] as inline SVG.
+//! `/v2/accounts/` (BB2's paths); [`orgs`] the organizations, members and invitations
+//! (`/v2/accounts/organizations/`); [`apps`] the apps (`/v2/o/applications/`); [`usage`] an
+//! application's usage dashboard at `/v2/o/applications/{id}/usage`, its charts drawn by
+//! [`chart`] as inline SVG.
 //!
 //! Browser state: `bb_portal`, the session cookie (random, `HttpOnly; SameSite=Lax`,
 //! `Secure` behind https; the store keeps its SHA-256), and `bb_portal_csrf`, the
@@ -10,10 +12,13 @@
 //! carry the session's own CSRF value. Every form post is at most [`FORM_LIMIT`] bytes.
 
 mod accounts;
+mod apps;
 mod chart;
+mod orgs;
 mod usage;
 mod views;
 
+pub use apps::UPLOAD_LIMIT;
 pub(crate) use views::render;
 
 use crate::AppState;
@@ -23,9 +28,12 @@ use axum::extract::DefaultBodyLimit;
 /// Largest body of a portal form.
 pub const FORM_LIMIT: usize = 16 * 1024;
 
-/// Every portal route.
+/// Every portal route: forms of at most [`FORM_LIMIT`] bytes, the app forms with a logo
+/// of at most [`UPLOAD_LIMIT`].
 pub fn routes() -> Router<AppState> {
     accounts::routes()
         .merge(usage::routes())
+        .merge(orgs::routes())
         .layer(DefaultBodyLimit::max(FORM_LIMIT))
+        .merge(apps::routes())
 }
