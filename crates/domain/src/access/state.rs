@@ -911,3 +911,7 @@ impl TransitionRecord {
         self.role.side().other()
     }
 }
+
+#[cfg(test)]
+#[path = "state_tests.rs"]
+mod tests;
