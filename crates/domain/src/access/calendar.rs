@@ -415,3 +415,7 @@ impl BusinessCalendar {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "calendar_tests.rs"]
+mod tests;
