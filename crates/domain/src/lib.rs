@@ -5,6 +5,7 @@
 //! `RedirectUri`, …): a value that exists is valid. Time and randomness come only from
 //! [`clock`], injected, so tests run on a fake clock and seeded randomness.
 
+pub mod access;
 pub mod accounts;
 pub mod app_registry;
 pub mod apps;
