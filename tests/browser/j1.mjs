@@ -22,6 +22,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { env, openJourney } from './harness.mjs';
 
 const SMTP_DIR = env('BB_SMTP_DIR', 'j1.mjs');
@@ -359,8 +360,191 @@ await step('J1: the old password is refused; the new one and the code sign in', 
   await checkPage('account after the reset');
 });
 
-// App registration (/v2/o/applications/register/) and the test client (/testclient/) to
-// data on screen continue J1 from here, signed in.
+// --- app registration, docs and the test client, signed in -----------------------------------
+/** A valid RGB PNG of `w`×`h` pixels in one colour, built here (signature, IHDR, IDAT, IEND). */
+function png(w, h, [r, g, b]) {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (buf) => {
+    let c = 0xffffffff;
+    for (const byte of buf) c = crcTable[(c ^ byte) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const sum = Buffer.alloc(4);
+    sum.writeUInt32BE(crc(body));
+    return Buffer.concat([len, body, sum]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 2; // RGB
+  const row = Buffer.concat([Buffer.from([0]), Buffer.from(Array.from({ length: w }, () => [r, g, b]).flat())]);
+  const raw = Buffer.concat(Array.from({ length: h }, () => row));
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+const APP = {
+  name: `Compiler Health ${RUN}`,
+  description: 'Shows Medicare enrollees their claims, coverage and costs in one timeline.',
+  website_uri: 'https://compiler-health.example.org',
+  policy_uri: 'https://compiler-health.example.org/privacy',
+  tos_uri: 'https://compiler-health.example.org/terms',
+  redirect_uris: 'https://compiler-health.example.org/callback\nhttp://localhost:3000/callback',
+  support_email: 'support@compiler-health.example.org',
+  support_phone_number: '+15555550123',
+};
+let clientId = '';
+
+await step('J1: the app list is empty and links to registration', async () => {
+  await clickAndLoad('#nav-apps');
+  await expectPath(/^\/v2\/o\/applications\/$/, 'after Apps');
+  assert.equal(lastStatus(), 200);
+  assertCsp('/v2/o/applications/');
+  await checkPage('app list, empty');
+});
+
+await step('J1: a refused registration keeps the entries and says what is wrong, next to the field', async () => {
+  await page.goto(`${BASE}/v2/o/applications/register/`);
+  assert.equal(lastStatus(), 200);
+  await checkPage('app registration form');
+  await fillForm({ ...APP, description: 'Read <b>your</b> claims' });
+  await page.locator('#logo').setInputFiles({ name: 'logo.png', mimeType: 'image/png', buffer: png(600, 600, [11, 71, 120]) });
+  await page.locator('input[name=categories]').first().check();
+  await page.locator('#agree').check();
+  await clickAndLoad('#app-save-button');
+  assert.equal(lastStatus(), 400);
+  assert.match(await text('#description-error'), /HTML/i);
+  assert.match(await text('#logo-error'), /512/);
+  assert.equal(await page.locator('#name').inputValue(), APP.name, 'the name is kept');
+  assert.equal(await page.locator('#support_phone_number').inputValue(), APP.support_phone_number, 'the phone is kept');
+  assert.equal(await page.locator('#logo-again').count(), 1, 'the page says to choose the logo again');
+  await checkPage('app registration, refused');
+});
+
+await step('J1: registration issues a client id and shows the secret once', async () => {
+  await page.locator('#description').fill(APP.description);
+  await page.locator('#logo').setInputFiles({ name: 'logo.png', mimeType: 'image/png', buffer: png(96, 96, [11, 71, 120]) });
+  if (!(await page.locator('#agree').isChecked())) await page.locator('#agree').check();
+  await clickAndLoad('#app-save-button');
+  assert.equal(lastStatus(), 200);
+  assert.equal(await text('#app-name'), APP.name);
+  clientId = await text('#client-id');
+  assert.match(clientId, /^[A-Za-z0-9]{40}$/, 'a 40-character client id');
+  assert.match(await text('#client-secret'), /^[A-Za-z0-9]{128}$/, 'a 128-character secret, shown once');
+  assert.equal(await page.locator('#app-logo').count(), 1, 'the logo is shown');
+  const logo = await page.request.get(await page.locator('#app-logo').getAttribute('src', { timeout: 5000 }).then((src) => new URL(src, BASE).href));
+  assert.equal(logo.status(), 200);
+  assert.equal(logo.headers()['content-type'], 'image/png');
+  await checkPage('app registered, secret shown once');
+});
+
+await step('J1: the app page never shows the secret again; a new one can be issued', async () => {
+  // The secret came in the POST's answer; the app's own page is the edit link's parent.
+  const edit = await page.locator('#edit-link').getAttribute('href');
+  assert.match(edit, /^\/v2\/o\/applications\/[^/]+\/update\/$/);
+  await page.goto(new URL(edit.replace(/update\/$/, ''), BASE).href);
+  assert.equal(lastStatus(), 200);
+  assert.equal(await page.locator('#client-secret').count(), 0, 'no secret on a later view');
+  assert.equal(await text('#client-id'), clientId);
+  await checkPage('app page');
+  await clickAndLoad('#rotate-button');
+  assert.equal(lastStatus(), 200);
+  assert.match(await text('#client-secret'), /^[A-Za-z0-9]{128}$/, 'the new secret, shown once');
+  await checkPage('app page, new secret');
+  await clickAndLoad('#nav-apps');
+  assert.match(await text('main'), new RegExp(APP.name));
+  await checkPage('app list');
+});
+
+await step('J1: the docs: getting started, the FHIR guide, the data dictionary, Swagger UI', async () => {
+  await clickAndLoad('#nav-docs');
+  assert.equal(lastStatus(), 200);
+  await checkPage('docs home');
+  for (const [path, name] of [
+    ['/docs/getting-started', 'docs getting started'],
+    ['/docs/authorization', 'docs authorization'],
+    ['/docs/fhir/explanation-of-benefit', 'docs FHIR EOB'],
+  ]) {
+    await page.goto(`${BASE}${path}`);
+    assert.equal(lastStatus(), 200, path);
+    await checkPage(name);
+  }
+  await page.goto(`${BASE}/docs/data-dictionary`);
+  await page.locator('#q').fill('BENE_ID');
+  await clickAndLoad('#search-button');
+  assert.equal(lastStatus(), 200);
+  assert.match(await text('#result-count'), /match/);
+  assert.ok((await page.locator('#results tbody tr').count()) > 0, 'the search finds BENE_ID');
+  await checkPage('data dictionary search');
+  const spec = await page.request.get(`${BASE}/docs/openapi.json`);
+  assert.equal(spec.status(), 200);
+  assert.match((await spec.json()).openapi, /^3\.1\./);
+  await page.goto(`${BASE}/docs/openapi/`);
+  assert.equal(lastStatus(), 200);
+  await page.locator('.swagger-ui .opblock').first().waitFor({ timeout: 15000 });
+  assert.ok((await page.locator('.swagger-ui .opblock').count()) >= 10, 'Swagger UI lists the operations');
+  await checkPage('Swagger UI');
+});
+
+await step('J1: the test client authorizes as a sandbox enrollee and shows the data', async () => {
+  await page.goto(`${BASE}/testclient/`);
+  assert.equal(lastStatus(), 200);
+  await checkPage('test client start');
+  await clickAndLoad('#authorize-link');
+  await expectPath(/^\/mymedicare\/login/, 'the sandbox login');
+  await page.locator('#username-textbox').fill('BBUser00000');
+  await page.locator('#password-textbox').fill('PW00000!');
+  await clickAndLoad('#login-button');
+  await page.locator('#approve').waitFor();
+  await checkPage('test client consent');
+  await clickAndLoad('#approve');
+  await expectPath(/^\/testclient\/(\?done=authorized)?$/, 'back in the test client');
+  assert.ok(await page.locator('#testclient-connected').isVisible(), 'authorized');
+  assert.match(await text('#token-patient'), /\S/);
+  await checkPage('test client authorized');
+});
+
+await step('J1: Patient, Coverage, ExplanationOfBenefit pages, userinfo and a refresh', async () => {
+  for (const [link, resource] of [['#link-patient', 'Patient'], ['#link-coverage', 'Coverage'], ['#link-eob', 'ExplanationOfBenefit'], ['#link-userinfo', null]]) {
+    await page.goto(`${BASE}/testclient/`);
+    await clickAndLoad(link);
+    assert.equal(lastStatus(), 200, link);
+    assert.equal(await text('#response-status'), '200', `${link}: the API answered 200`);
+    const json = JSON.parse(await text('#response-json'));
+    if (resource) {
+      // Patient is read by id; Coverage and ExplanationOfBenefit are searched.
+      const first = json.resourceType === 'Bundle' ? json.entry?.[0]?.resource : json;
+      assert.equal(first?.resourceType, resource, `${resource} on screen`);
+      assert.match(await text('#summary'), /\S/, `${resource}: a readable summary`);
+    } else {
+      assert.ok(json.sub || json.patient, 'userinfo names the enrollee');
+    }
+    await checkPage(`test client ${resource || 'userinfo'}`);
+    if (link === '#link-eob' && (await page.locator('#page-next').count()) > 0) {
+      await clickAndLoad('#page-next');
+      assert.equal(await text('#response-status'), '200', 'EOB page 2');
+      await checkPage('test client EOB page 2');
+    }
+  }
+  await page.goto(`${BASE}/testclient/`);
+  const before = await text('#token-refreshed');
+  await clickAndLoad('#refresh-button');
+  assert.equal(lastStatus(), 200);
+  assert.notEqual(await text('#token-refreshed'), before, 'the refresh count moved');
+  await checkPage('test client refreshed');
+});
 
 await step('J1: no console errors or CSP violations; every server page carried CSP default-src \'none\'', async () => {
   assertNoConsoleErrors('J1');

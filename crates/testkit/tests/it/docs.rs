@@ -280,6 +280,14 @@ async fn swagger_ui_is_served_from_the_binary_under_its_own_policy() {
     assert!(!js.contains("https://"), "{js}");
     let r = app.get("/docs/openapi/swagger-ui-bundle.js").await;
     assert_eq!(r.status(), 200);
+    // Its index.css is ours: contrast fixes and no unlabelled dark-mode toggle; and no
+    // deep links (a link inside each operation's button).
+    let r = app.get("/docs/openapi/index.css").await;
+    assert_eq!(r.status(), 200);
+    assert!(header(&r, "content-type").starts_with("text/css"));
+    let css = r.text().await.unwrap();
+    assert!(css.contains(".dark-mode-toggle { display: none"), "{css}");
+    assert!(js.contains("\"deepLinking\": false"), "{js}");
     // The API keeps its own, stricter policy.
     let r = app.get("/health").await;
     assert_eq!(
