@@ -690,6 +690,84 @@ impl Portal {
         Ok(())
     }
 
+    /// Turns two-step sign-in off for a signed-in developer: the current password and a
+    /// current code are both required (either wrong counts as a failed login). Staff keep
+    /// it: it is required for reviewers and admins. The account is told by e-mail.
+    pub async fn disable_totp(
+        &self,
+        secret: &str,
+        password: &str,
+        code: &str,
+    ) -> Result<(), PortalError> {
+        let Some((row, user)) = self.session_parts(secret).await? else {
+            return Err(PortalError::NoSession);
+        };
+        if row.stage != STAGE_ACTIVE {
+            return Err(PortalError::NoSession);
+        }
+        let Some(totp) = user.totp_secret.clone() else {
+            return Err(PortalError::NoSession);
+        };
+        if user.kind == "staff" {
+            return Err(PortalError::Invalid(vec![(
+                "disable_code",
+                "cannot be turned off: staff accounts must keep two-step sign-in".into(),
+            )]));
+        }
+        let now = self.now_ms();
+        if let Some(until) = user.locked_until.filter(|u| *u > now) {
+            return Err(PortalError::Locked {
+                minutes: self.lock_minutes(until, now),
+            });
+        }
+        let password_ok = match Password::attempt(password) {
+            Ok(attempt) => {
+                crate::accounts::verify_password(attempt, user.password_hash.clone()).await
+            }
+            Err(_) => false,
+        };
+        let store = &self.deps.store;
+        let code_ok = password_ok
+            && match TotpSecret::from_bytes(totp).matching_step(code, now.div_euclid(1000)) {
+                Some(step) => store
+                    .use_totp_step(&user.id, step)
+                    .await
+                    .map_err(|e| self.store_error(e))?,
+                None => false,
+            };
+        if !code_ok {
+            if let Some(minutes) = self.failed_attempt(&user.id).await? {
+                return Err(PortalError::Locked { minutes });
+            }
+            return Err(PortalError::Invalid(vec![if password_ok {
+                (
+                    "disable_code",
+                    "is not the current code of your authenticator app (each code works once)"
+                        .into(),
+                )
+            } else {
+                ("disable_password", "is not your current password".into())
+            }]));
+        }
+        store
+            .disable_totp(&user.id)
+            .await
+            .map_err(|e| self.store_error(e))?;
+        store
+            .clear_user_failures(&user.id)
+            .await
+            .map_err(|e| self.store_error(e))?;
+        let body = format!(
+            "Hello,\n\nTwo-step sign-in was turned off for your {issuer} account. Signing in now asks only for your password.\n\nIf this was not you, reset your password at {forgot} and turn two-step sign-in on again.\n",
+            issuer = self.settings().totp_issuer,
+            forgot = self.link("/v2/accounts/forgot-password", ""),
+        );
+        self.mail
+            .enqueue(&user.email, "Two-step sign-in was turned off", body)
+            .await?;
+        Ok(())
+    }
+
     /// Ends a session.
     pub async fn logout(&self, secret: &str) -> Result<(), DomainError> {
         self.deps

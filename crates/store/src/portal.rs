@@ -499,6 +499,22 @@ impl Store {
         Ok(())
     }
 
+    /// Turns TOTP off for a user: the secret and its last step are cleared. `false` when
+    /// it was not on.
+    pub async fn disable_totp(&self, user_id: &str) -> Result<bool, StoreError> {
+        let done = on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE users SET totp_secret = NULL, totp_last_step = NULL \
+                 WHERE id = $1 AND totp_secret IS NOT NULL",
+            )
+            .bind(user_id)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(done == 1)
+    }
+
     /// Uses TOTP step `step` of a user: `true` when it is later than every step used
     /// before (then it becomes the last one), `false` for a replay or an earlier step.
     pub async fn use_totp_step(&self, user_id: &str, step: i64) -> Result<bool, StoreError> {

@@ -413,6 +413,107 @@ async fn totp_enrolment_then_sign_in_with_a_code() {
 }
 
 #[tokio::test]
+async fn a_developer_turns_totp_off_with_password_and_code() {
+    let app = spawn_app().await;
+    let browser = app.browser();
+    let dev = Developer::new("off@example.org");
+    app.signed_in_developer(&browser, &dev).await;
+    let (html, csrf) = app.form_page(&browser, "/v2/accounts/mfa/enrol").await;
+    let secret = totp_secret(&html);
+    let step = step_of(app.clock.now().timestamp());
+    let r = app
+        .post_with_csrf(
+            &browser,
+            "/v2/accounts/mfa/enrol",
+            &csrf,
+            &[("code", &secret.code_at(step))],
+        )
+        .await;
+    assert_eq!(location(&r), "/v2/accounts/settings?done=totp");
+    let (html, csrf) = app.form_page(&browser, "/v2/accounts/settings").await;
+    assert!(html.contains("id=\"totp-disable-button\""), "{html}");
+    app.clock.advance(Duration::seconds(30));
+    let code = secret.code_at(step + 1);
+
+    // A wrong password: its error, TOTP still on. Then the right password with a spent code.
+    let r = app
+        .post_with_csrf(
+            &browser,
+            "/v2/accounts/mfa/disable",
+            &csrf,
+            &[
+                ("disable_password", "not my password at all"),
+                ("disable_code", &code),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("id=\"disable_password-error\""), "{page}");
+    assert!(page.contains("id=\"account-totp\">On"), "{page}");
+    let r = app
+        .post_with_csrf(
+            &browser,
+            "/v2/accounts/mfa/disable",
+            &csrf,
+            &[
+                ("disable_password", &dev.password),
+                ("disable_code", &secret.code_at(step)),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 400, "the code used to enrol is spent");
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("id=\"disable_code-error\"")
+    );
+    // Without the CSRF value: refused, nothing changes.
+    let r = app
+        .post_with_csrf(
+            &browser,
+            "/v2/accounts/mfa/disable",
+            "wrong",
+            &[("disable_password", &dev.password), ("disable_code", &code)],
+        )
+        .await;
+    assert_eq!(r.status(), 403);
+
+    let r = app
+        .post_with_csrf(
+            &browser,
+            "/v2/accounts/mfa/disable",
+            &csrf,
+            &[("disable_password", &dev.password), ("disable_code", &code)],
+        )
+        .await;
+    assert_eq!(location(&r), "/v2/accounts/settings?done=totp-off");
+    let html = browser
+        .get(app.url("/v2/accounts/settings?done=totp-off"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("id=\"account-totp\">Off"), "{html}");
+    assert!(html.contains("id=\"enrol-link\""), "{html}");
+    // The account is told; the message names no secret.
+    let link = app
+        .mailed_link(&dev.email, "Two-step sign-in was turned off")
+        .await;
+    assert!(link.contains("/v2/accounts/forgot-password"), "{link}");
+
+    // Signing in again asks only for the password.
+    let csrf = bb_testkit::oauth::hidden(&html, "csrf_token");
+    app.post_with_csrf(&browser, "/v2/accounts/logout", &csrf, &[])
+        .await;
+    let r = app.portal_login(&browser, &dev.email, &dev.password).await;
+    assert_eq!(location(&r), "/v2/accounts/settings");
+}
+
+#[tokio::test]
 async fn staff_are_sent_to_enrolment_until_they_have_totp() {
     let app = spawn_app().await;
     app.services
@@ -452,6 +553,27 @@ async fn staff_are_sent_to_enrolment_until_they_have_totp() {
         .await
         .unwrap();
     assert!(html.contains("id=\"account-role\">admin"), "{html}");
+    // Staff keep it: no form to turn it off, and a forged post is refused.
+    assert!(!html.contains("totp-disable-button"), "{html}");
+    let csrf = bb_testkit::oauth::hidden(&html, "csrf_token");
+    let r = app
+        .post_with_csrf(
+            &browser,
+            "/v2/accounts/mfa/disable",
+            &csrf,
+            &[
+                ("disable_password", "violet tea kettle 42"),
+                ("disable_code", &code),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("staff accounts must keep two-step sign-in"),
+        "{page}"
+    );
+    assert!(page.contains("id=\"account-totp\">On"), "{page}");
 }
 
 #[tokio::test]

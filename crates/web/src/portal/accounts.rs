@@ -7,6 +7,7 @@
 //! | `/v2/accounts/login` | sign-in form | 303 onwards; 401 wrong, 403 unverified, 429 locked |
 //! | `/v2/accounts/login/totp` | code form | 303 to the account; 400 wrong code, 429 locked |
 //! | `/v2/accounts/mfa/enrol` | secret and code form | 303 to the account; 400 wrong code |
+//! | `/v2/accounts/mfa/disable` | | developers: password and code, 303 to the account; 400 wrong, 429 locked; staff 400 (required) |
 //! | `/v2/accounts/logout` | | 303 to the sign-in form |
 //! | `/v2/accounts/forgot-password` | e-mail form | 200 "if it has an account…" |
 //! | `/v2/accounts/reset-password/{token}` | new password form; 400 link expired | 200 done; 400 errors |
@@ -39,6 +40,7 @@ const CSRF_LEN: usize = 40;
 pub(super) const LOGIN: &str = "/v2/accounts/login";
 const TOTP: &str = "/v2/accounts/login/totp";
 const ENROL: &str = "/v2/accounts/mfa/enrol";
+const DISABLE: &str = "/v2/accounts/mfa/disable";
 const ACCOUNT: &str = "/v2/accounts/settings";
 
 pub(super) fn routes() -> Router<AppState> {
@@ -51,6 +53,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route(LOGIN, get(login_page).post(login_post))
         .route(TOTP, get(totp_page).post(totp_post))
         .route(ENROL, get(enrol_page).post(enrol_post))
+        .route(DISABLE, post(disable_post))
         .route("/v2/accounts/logout", post(logout))
         .route(
             "/v2/accounts/forgot-password",
@@ -541,6 +544,58 @@ async fn enrol_post(
     }
 }
 
+async fn disable_post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawForm(body): RawForm,
+) -> Response {
+    let pairs = pairs(&body);
+    let (secret, session) = match active(&state, &headers).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    if !ct_eq(&field(&pairs, "csrf_token"), &session.csrf_token) {
+        return forbidden();
+    }
+    if session.staff_role.is_some() {
+        // The domain refuses it too; say it where staff read it (they have no such form).
+        let message =
+            "Two-step sign-in cannot be turned off: staff accounts must keep two-step sign-in.";
+        return account_view(
+            &state,
+            &session,
+            StatusCode::BAD_REQUEST,
+            None,
+            Some(message.into()),
+            Vec::new(),
+        )
+        .await;
+    }
+    let result = state
+        .services
+        .portal
+        .disable_totp(
+            &secret,
+            &field(&pairs, "disable_password"),
+            &field(&pairs, "disable_code"),
+        )
+        .await;
+    let (status, message, errors) = match result {
+        Ok(()) => return see_other(&format!("{ACCOUNT}?done=totp-off")),
+        Err(PortalError::Invalid(errors)) => {
+            (StatusCode::BAD_REQUEST, FIX_BELOW.to_owned(), errors)
+        }
+        Err(PortalError::Locked { minutes }) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            lock_message(minutes),
+            Vec::new(),
+        ),
+        Err(PortalError::Domain(e)) => return failure(e),
+        Err(_) => return see_other(ACCOUNT),
+    };
+    account_view(&state, &session, status, None, Some(message), errors).await
+}
+
 async fn logout(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -757,6 +812,8 @@ async fn account_view(
         message,
         current_password: f("current_password", ""),
         new_password: f("new_password", ""),
+        disable_password: f("disable_password", ""),
+        disable_code: f("disable_code", ""),
     };
     render(&page, status)
 }
@@ -779,6 +836,9 @@ async fn account_page(
             Some("Two-step sign-in is on: from now on, signing in asks for a code from your app.")
         }
         Some("password") => Some("Your password is changed. Other devices were signed out."),
+        Some("totp-off") => Some(
+            "Two-step sign-in is off: signing in asks only for your password. We sent you an e-mail about it.",
+        ),
         _ => None,
     };
     account_view(

@@ -118,6 +118,8 @@ pub(crate) struct AccountPage {
     pub message: Option<String>,
     pub current_password: Field,
     pub new_password: Field,
+    pub disable_password: Field,
+    pub disable_code: Field,
 }
 
 #[derive(Template)]
