@@ -1,0 +1,1 @@
+//! Contradictions (placeholder, filled next).

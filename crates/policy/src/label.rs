@@ -1,0 +1,1 @@
+//! Privacy label (placeholder, filled next).
