@@ -14,7 +14,7 @@ use std::fmt;
 
 use regex::{Regex, RegexBuilder};
 
-use crate::segment::Doc;
+use crate::segment::{Doc, Kind};
 pub use crate::types::{ChecklistItem, Evidence, Verdict};
 
 /// The contract's checklist ids, in the contract's order.
@@ -140,7 +140,7 @@ static RULES: &[Rule] = &[
             ("object", r"\byour (own )?(data|information|records?|personal information|claims)\b|\beverything we (store|hold|have)\b|\bdata we hold\b|\ball your data\b|\bany entry\b|\bcontact details\b", 1),
             ("right", r"\bright (to|of) access\b", 3),
         ],
-        combos: &[("you_can", "verb", 0, Scope::Sentence)],
+        combos: &[],
         require: &[],
         vague: &[],
     },
@@ -205,11 +205,12 @@ static RULES: &[Rule] = &[
             ("sell", r"\b(sell|sells|sold|selling)\b", 1),
             ("third", r"\bthird[- ]part(y|ies)\b", 1),
             ("recipient", r"\b(advertisers|partners|data brokers|researchers|other companies|anyone|no one|nobody|your doctor|service providers|affiliates|insurers|employers|drug makers)\b", 1),
+            ("recipient_sees", r"\b(researchers|partners|advertisers|third parties|other companies)\b[^.\n]{0,20}\b(see|sees|receive|receives|get|gets|access)\b", 2),
             ("provider_access", r"\b(service providers|vendors)\b[^.\n]{0,40}\b(access|see|receive)\b[^.\n]{0,20}\b(your )?(data|information)\b", 2),
         ],
         combos: &[],
         require: &[],
-        vague: &[],
+        vague: &["provider_access"],
     },
     // "If data is shared with third parties, whether that is on a one-time basis, or
     // persistently collected" and "If data is persistently collected, over what time frame"
@@ -279,10 +280,11 @@ static RULES: &[Rule] = &[
         heading: r"changes? to (this|our|the)|updates?( to)?( this| our)? (policy|notice)|new rules|amendment",
         masks: &[r"(?m)\b(last updated|effective date)\b.*$"],
         cues: &[
+            ("new_policy", r"\b(new|updated|revised|amended) (privacy )?(policy|notice|statement|version)\b", 2),
             ("change", r"\b(change|changes|changed|update|updates|updated|modify|modifies|revise|revises|amend|amends)\b[^.\n]{0,30}\b(this|our|these|the) (privacy )?(policy|notice|statement|rules)\b|\bchanges? to (this|our) (privacy )?(policy|notice|statement)\b|\b(material )?amendments\b", 2),
             ("notify", NOTIFY, 1),
         ],
-        combos: &[("change", "notify", 1, Scope::Paragraph)],
+        combos: &[("change", "notify", 1, Scope::Paragraph), ("new_policy", "notify", 1, Scope::Paragraph)],
         require: &["notify"],
         vague: &[],
     },
@@ -468,14 +470,19 @@ impl Compiled {
                     score += u32::from(bonus);
                 }
             }
+            let under_heading = s
+                .heading
+                .is_some_and(|(a, b)| self.heading.is_match(&doc.text[a..b]));
+            if under_heading && doc.segments[s.segment].kind == Kind::ListItem {
+                // A list under a heading is the heading's statement: "What we collect:" then
+                // "- Your name and email address".
+                score += 2;
+                best = best.max(2);
+            } else if best >= 2 && under_heading {
+                score += 1;
+            }
             if best < 2 && score < 3 {
                 continue;
-            }
-            if best >= 2
-                && s.heading
-                    .is_some_and(|(a, b)| self.heading.is_match(&doc.text[a..b]))
-            {
-                score += 1;
             }
             let strong = self
                 .cues
