@@ -59,7 +59,7 @@ fn words(s: &str) -> usize {
     s.split_whitespace().count()
 }
 
-fn is_heading_line(line: &str, previous_ends_paragraph: bool) -> bool {
+fn is_heading_line(line: &str, previous_ends_paragraph: bool, next_continues: bool) -> bool {
     if line.starts_with('#') {
         return true;
     }
@@ -70,7 +70,13 @@ fn is_heading_line(line: &str, previous_ends_paragraph: bool) -> bool {
     if line.ends_with('?') && n <= 15 && !line.contains(". ") {
         return true;
     }
-    previous_ends_paragraph && n <= 12 && !line.ends_with(['.', ',', ';', '!', '"', ')'])
+    previous_ends_paragraph
+        && n <= 12
+        && !line.ends_with(['.', ',', ';', '!', '"', ')'])
+        && !line
+            .trim_start_matches(|c: char| c.is_ascii_digit() || c == '.')
+            .contains(". ")
+        && !next_continues
 }
 
 impl<'a> Doc<'a> {
@@ -80,7 +86,13 @@ impl<'a> Doc<'a> {
         let mut para: Option<(usize, usize)> = None;
         let mut previous_ends = true;
         let mut offset = 0;
-        for raw in text.split_inclusive('\n') {
+        let lines: Vec<&str> = text.split_inclusive('\n').collect();
+        for (n, raw) in lines.iter().enumerate() {
+            // The next line starts in lower case: this one is part of a wrapped paragraph.
+            let next_continues = lines
+                .get(n + 1)
+                .and_then(|l| l.trim_start().chars().next())
+                .is_some_and(char::is_lowercase);
             let line_start = offset;
             offset += raw.len();
             let content = raw.trim_end_matches(['\n', '\r']);
@@ -95,7 +107,7 @@ impl<'a> Doc<'a> {
             let lead = content.len() - content.trim_start().len();
             let start = line_start + lead;
             let end = start + trimmed.len();
-            if is_bullet(trimmed) || is_heading_line(trimmed, previous_ends || para.is_none()) {
+            if is_bullet(trimmed) || is_heading_line(trimmed, previous_ends || para.is_none(), next_continues) {
                 if let Some((s, e)) = para.take() {
                     segments.push(Segment { kind: Kind::Paragraph, start: s, end: e });
                 }
@@ -131,12 +143,6 @@ impl<'a> Doc<'a> {
             }
         }
         Doc { text, segments, sentences }
-    }
-
-    /// The sentences of segment `segment`.
-    pub(crate) fn sentences_of(&self, segment: usize) -> impl Iterator<Item = usize> + '_ {
-        let first = self.sentences.partition_point(|s| s.segment < segment);
-        (first..self.sentences.len()).take_while(move |&i| self.sentences[i].segment == segment)
     }
 
     /// The index of the sentence holding byte `at`, if any.
@@ -180,7 +186,7 @@ fn is_caps_heading(piece: &str) -> bool {
 }
 
 const ABBREVIATIONS: &[&str] = &[
-    "e.g", "i.e", "inc", "u.s", "mr", "mrs", "ms", "dr", "st", "no", "vs", "c.f.r", "ltd", "co",
+    "e.g", "i.e", "inc", "u.s", "mr", "mrs", "ms", "dr", "st", "vs", "c.f.r", "ltd", "co",
     "corp", "llc", "etc", "art", "sec", "p.m", "a.m", "jan", "feb", "mar", "apr", "jun", "jul",
     "aug", "sep", "sept", "oct", "nov", "dec",
 ];
