@@ -82,9 +82,17 @@ static RULES: &[Rule] = &[
         masks: &[r"\bcollection agenc\w*", r"\bcollect (payments?|fees?)"],
         cues: &[
             ("collect", r"\bcollect(s|ed|ing|ion)?\b", 2),
-            ("receive", r"\b(receive|receives|get|gets|obtain|obtains|download|downloads|retrieve|retrieves|read|reads|gather|gathers)\b[^.\n]{0,30}\byour\b[^.\n]{0,30}\b(claims|data|information|email|e-mail|name|prescriptions?|coverage|records?)\b", 3),
+            (
+                "receive",
+                r"\b(receive|receives|get|gets|obtain|obtains|download|downloads|retrieve|retrieves|read|reads|gather|gathers)\b[^.\n]{0,30}\byour\b[^.\n]{0,30}\b(claims|data|information|email|e-mail|name|prescriptions?|coverage|records?)\b",
+                3,
+            ),
             ("about_you", r"\b(information|data) (about|from) you\b", 2),
-            ("kinds", r"\b(name|e-?mail|address|phone|claims|date of birth|device|usage|diagnos\w+|prescriptions?|coverage|identifiers?)\b", 1),
+            (
+                "kinds",
+                r"\b(name|e-?mail|address|phone|claims|date of birth|device|usage|diagnos\w+|prescriptions?|coverage|identifiers?)\b",
+                1,
+            ),
         ],
         combos: &[("collect", "kinds", 1, Scope::Sentence)],
         require: &[],
@@ -94,15 +102,38 @@ static RULES: &[Rule] = &[
     Rule {
         id: "consent",
         heading: r"consent|permission|ask first|authori[sz]ation|your choices",
-        masks: &[r"\bconsent (decree|order)s?\b", r"\bprior written consent\b"],
+        masks: &[
+            r"\bconsent (decree|order)s?\b",
+            r"\bprior written consent\b",
+        ],
         cues: &[
             ("consent", r"\bconsent(s|ed)?\b", 2),
-            ("your_permission", r"\b(your|express|prior|affirmative|electronic) (permission|consent|authori[sz]ation)\b|\bwith your permission\b", 3),
+            (
+                "your_permission",
+                r"\b(your|express|prior|affirmative|electronic) (permission|consent|authori[sz]ation)\b|\bwith your permission\b",
+                3,
+            ),
             ("opt_in", r"\bopt[- ]?in\b", 3),
-            ("asking", r"\bwithout (asking|your (ok|okay|approval))\b|\bwe ask (you )?(first|before)\b|\b(ask|asks|asking) (for )?your (permission|consent|approval)\b", 3),
-            ("by_using", r"\bby using\b[^.\n]{0,60}\byou (agree|accept|consent)\b", 2),
-            ("agree", r"\b(approve|approves|allow|allows|authori[sz]e|authori[sz]es|agree|agrees|say yes|says yes|click allow|sign|signs|accept)\b", 1),
-            ("object", r"\b(access|connect|connection|share|sharing|data|consent form|retriev\w*|download\w*)\b", 1),
+            (
+                "asking",
+                r"\bwithout (asking|your (ok|okay|approval))\b|\bwe ask (you )?(first|before)\b|\b(ask|asks|asking) (for )?your (permission|consent|approval)\b",
+                3,
+            ),
+            (
+                "by_using",
+                r"\bby using\b[^.\n]{0,60}\byou (agree|accept|consent)\b",
+                2,
+            ),
+            (
+                "agree",
+                r"\b(approve|approves|allow|allows|authori[sz]e|authori[sz]es|agree|agrees|say yes|says yes|click allow|sign|signs|accept)\b",
+                1,
+            ),
+            (
+                "object",
+                r"\b(access|connect|connection|share|sharing|data|consent form|retriev\w*|download\w*)\b",
+                1,
+            ),
             ("voluntary", r"\bvoluntary\b|\byou (can|may) say no\b", 2),
         ],
         combos: &[("agree", "object", 2, Scope::Sentence)],
@@ -116,9 +147,21 @@ static RULES: &[Rule] = &[
         masks: &[r"\bunauthori[sz]ed (access|disclosure|acquisition|use)\b"],
         cues: &[
             ("disclose", r"\bdisclos(e|es|ed|ing|ure)\b", 2),
-            ("law", r"\b(required|requires|require|compelled) (to )?(by )?(applicable )?law\b|\blaw (otherwise )?requires\b|\bas required by\b", 2),
-            ("legal", r"\b(court orders?|subpoenas?|law enforcement|legal process|search warrants?|government (requests?|agenc\w+))\b|\bcourt orders? us\b", 2),
-            ("protect_rights", r"\bprotect (the |our )?(rights|safety)\b", 1),
+            (
+                "law",
+                r"\b(required|requires|require|compelled) (to )?(by )?(applicable )?law\b|\blaw (otherwise )?requires\b|\bas required by\b",
+                2,
+            ),
+            (
+                "legal",
+                r"\b(court orders?|subpoenas?|law enforcement|legal process|search warrants?|government (requests?|agenc\w+))\b|\bcourt orders? us\b",
+                2,
+            ),
+            (
+                "protect_rights",
+                r"\bprotect (the |our )?(rights|safety)\b",
+                1,
+            ),
         ],
         combos: &[],
         require: &[],
@@ -134,10 +177,26 @@ static RULES: &[Rule] = &[
             r"\b(staff|employees?|personnel|team|researchers|providers?|vendors?|only)\b[^.\n]{0,30}\b(can |may )?(access|see|look at|reach)\b",
         ],
         cues: &[
-            ("copy", r"\b(get|obtain|request|receive|download) a copy\b|\bcopy of (your|my|all|everything)\b|\bdownload my data\b", 3),
-            ("you_can", r"\b(you can|you may|you have the right to|you are able to|users? (can|may))\b", 1),
-            ("verb", r"\b(view|see|look at|access|download|export|review|correct|edit|update)\b", 1),
-            ("object", r"\byour (own )?(data|information|records?|personal information|claims)\b|\beverything we (store|hold|have)\b|\bdata we hold\b|\ball your data\b|\bany entry\b|\bcontact details\b", 1),
+            (
+                "copy",
+                r"\b(get|obtain|request|receive|download) a copy\b|\bcopy of (your|my|all|everything)\b|\bdownload my data\b",
+                3,
+            ),
+            (
+                "you_can",
+                r"\b(you can|you may|you have the right to|you are able to|users? (can|may))\b",
+                1,
+            ),
+            (
+                "verb",
+                r"\b(view|see|look at|access|download|export|review|correct|edit|update)\b",
+                1,
+            ),
+            (
+                "object",
+                r"\byour (own )?(data|information|records?|personal information|claims)\b|\beverything we (store|hold|have)\b|\bdata we hold\b|\ball your data\b|\bany entry\b|\bcontact details\b",
+                1,
+            ),
             ("right", r"\bright (to|of) access\b", 3),
         ],
         combos: &[],
@@ -156,11 +215,27 @@ static RULES: &[Rule] = &[
         ],
         cues: &[
             ("encrypt", r"\bencrypt\w*", 3),
-            ("controls", r"\b(safeguards?|firewalls?|penetration test\w*|two-factor|2fa|multi-factor|access controls?|tls|ssl|https|aes-?\d*)\b", 3),
-            ("protect", r"\bprotect(s|ed|ing)?\b[^.\n]{0,30}\b(data|information)\b", 2),
+            (
+                "controls",
+                r"\b(safeguards?|firewalls?|penetration test\w*|two-factor|2fa|multi-factor|access controls?|tls|ssl|https|aes-?\d*)\b",
+                3,
+            ),
+            (
+                "protect",
+                r"\bprotect(s|ed|ing)?\b[^.\n]{0,30}\b(data|information)\b",
+                2,
+            ),
             ("secure", r"\bsecur(e|ity|ely)\b", 2),
-            ("logged", r"\b(logged|audited|audits?|monitored|reviewed)\b", 1),
-            ("seriously", r"\bseriously\b|\breasonable (efforts|steps)\b", 1),
+            (
+                "logged",
+                r"\b(logged|audited|audits?|monitored|reviewed)\b",
+                1,
+            ),
+            (
+                "seriously",
+                r"\bseriously\b|\breasonable (efforts|steps)\b",
+                1,
+            ),
         ],
         combos: &[("secure", "logged", 1, Scope::Sentence)],
         require: &[],
@@ -173,11 +248,27 @@ static RULES: &[Rule] = &[
         masks: &[],
         cues: &[
             ("retain", r"\bretain(s|ed|ing)?\b|\bretention\b", 2),
-            ("keep", r"\b(keep|keeps|kept|store|stores|stored|hold|holds)\b[^.\n]{0,40}\b(for|until|while|as long as|up to)\b", 2),
-            ("delete", r"\b(delete|deletes|deleted|erase|erases|erased|destroy|destroyed|purge|purged|removes everything)\b", 2),
+            (
+                "keep",
+                r"\b(keep|keeps|kept|store|stores|stored|hold|holds)\b[^.\n]{0,40}\b(for|until|while|as long as|up to)\b",
+                2,
+            ),
+            (
+                "delete",
+                r"\b(delete|deletes|deleted|erase|erases|erased|destroy|destroyed|purge|purged|removes everything)\b",
+                2,
+            ),
             ("period", PERIOD, 1),
-            ("trigger", r"\b(when|if|after|once)\b[^.\n]{0,30}\b(close|closes|delete|deletes|cancel\w*)\b[^.\n]{0,15}\baccount\b|\b(ask|request)\w* us to delete\b|\baccount is (closed|deleted)\b|\bthereafter\b", 1),
-            ("vague", r"\bas long as (necessary|needed|we need)\b|\bfor the purposes described\b", 1),
+            (
+                "trigger",
+                r"\b(when|if|after|once)\b[^.\n]{0,30}\b(close|closes|delete|deletes|cancel\w*)\b[^.\n]{0,15}\baccount\b|\b(ask|request)\w* us to delete\b|\baccount is (closed|deleted)\b|\bthereafter\b",
+                1,
+            ),
+            (
+                "vague",
+                r"\bas long as (necessary|needed|we need)\b|\bfor the purposes described\b",
+                1,
+            ),
         ],
         combos: &[
             ("keep", "period", 1, Scope::Sentence),
@@ -201,12 +292,28 @@ static RULES: &[Rule] = &[
         ],
         cues: &[
             ("share", r"\bshar(e|es|ed|ing)\b", 2),
-            ("give", r"\b(give|gives|given|send|sends|transfer|transfers|provide|provides|hand)\b[^.\n]{0,30}\b(your )?(data|information|claims|it|report)\b[^.\n]{0,30}\bto\b", 2),
+            (
+                "give",
+                r"\b(give|gives|given|send|sends|transfer|transfers|provide|provides|hand)\b[^.\n]{0,30}\b(your )?(data|information|claims|it|report)\b[^.\n]{0,30}\bto\b",
+                2,
+            ),
             ("sell", r"\b(sell|sells|sold|selling)\b", 1),
             ("third", r"\bthird[- ]part(y|ies)\b", 1),
-            ("recipient", r"\b(advertisers|partners|data brokers|researchers|other companies|anyone|no one|nobody|your doctor|service providers|affiliates|insurers|employers|drug makers)\b", 1),
-            ("recipient_sees", r"\b(researchers|partners|advertisers|third parties|other companies)\b[^.\n]{0,20}\b(see|sees|receive|receives|get|gets|access)\b", 2),
-            ("provider_access", r"\b(service providers|vendors)\b[^.\n]{0,40}\b(access|see|receive)\b[^.\n]{0,20}\b(your )?(data|information)\b", 2),
+            (
+                "recipient",
+                r"\b(advertisers|partners|data brokers|researchers|other companies|anyone|no one|nobody|your doctor|service providers|affiliates|insurers|employers|drug makers)\b",
+                1,
+            ),
+            (
+                "recipient_sees",
+                r"\b(researchers|partners|advertisers|third parties|other companies)\b[^.\n]{0,20}\b(see|sees|receive|receives|get|gets|access)\b",
+                2,
+            ),
+            (
+                "provider_access",
+                r"\b(service providers|vendors)\b[^.\n]{0,40}\b(access|see|receive)\b[^.\n]{0,20}\b(your )?(data|information)\b",
+                2,
+            ),
         ],
         combos: &[],
         require: &[],
@@ -219,12 +326,32 @@ static RULES: &[Rule] = &[
         heading: r"one[- ]time|ongoing|how often|how long we (connect|collect)",
         masks: &[r"\bone[- ]time (password|code|passcode)s?\b"],
         cues: &[
-            ("one_time", r"\bone[- ]time\b|\bonly once\b|\bsingle download\b", 2),
-            ("ongoing", r"\b(ongoing|continuous(ly)?|persistent(ly)?)\b|\b(continue|continues|keeps?) (to )?(receiv|collect|download|get)\w*", 2),
-            ("frequency", r"\b(every|each) (day|night|week|month)\b|\b(daily|nightly|weekly|monthly)\b|\bonce a (day|week|month)\b", 2),
-            ("connected", r"\bas long as (you stay connected|your connection|the connection|you remain connected)\b|\buntil you (disconnect|revoke)\b", 1),
+            (
+                "one_time",
+                r"\bone[- ]time\b|\bonly once\b|\bsingle download\b",
+                2,
+            ),
+            (
+                "ongoing",
+                r"\b(ongoing|continuous(ly)?|persistent(ly)?)\b|\b(continue|continues|keeps?) (to )?(receiv|collect|download|get)\w*",
+                2,
+            ),
+            (
+                "frequency",
+                r"\b(every|each) (day|night|week|month)\b|\b(daily|nightly|weekly|monthly)\b|\bonce a (day|week|month)\b",
+                2,
+            ),
+            (
+                "connected",
+                r"\bas long as (you stay connected|your connection|the connection|you remain connected)\b|\buntil you (disconnect|revoke)\b",
+                1,
+            ),
             ("months13", r"\b13 months\b", 1),
-            ("context", r"\b(connection|connected|refresh\w*|update\w*|download\w*|pull\w*|check\w*|receiv\w*|collect\w*|claims)\b", 1),
+            (
+                "context",
+                r"\b(connection|connected|refresh\w*|update\w*|download\w*|pull\w*|check\w*|receiv\w*|collect\w*|claims)\b",
+                1,
+            ),
         ],
         combos: &[],
         require: &[],
@@ -237,10 +364,22 @@ static RULES: &[Rule] = &[
         heading: r"de-?identif|anonym|aggregat",
         masks: &[],
         cues: &[
-            ("deid", r"\bde-?identif\w*|\banonymi[sz]\w*|\bpseudonymi[sz]\w*|\bre-?identif\w*", 3),
+            (
+                "deid",
+                r"\bde-?identif\w*|\banonymi[sz]\w*|\bpseudonymi[sz]\w*|\bre-?identif\w*",
+                3,
+            ),
             ("aggregate", r"\baggregat\w*", 2),
-            ("strip", r"\b(remove|strip)\w*\b[^.\n]{0,40}\b(names?|identifiers|identifying)\b", 2),
-            ("not_identify", r"\b(does not|do not|cannot|can't|could not) (be used to )?identify (you|anyone|individuals)\b", 2),
+            (
+                "strip",
+                r"\b(remove|strip)\w*\b[^.\n]{0,40}\b(names?|identifiers|identifying)\b",
+                2,
+            ),
+            (
+                "not_identify",
+                r"\b(does not|do not|cannot|can't|could not) (be used to )?identify (you|anyone|individuals)\b",
+                2,
+            ),
         ],
         combos: &[],
         require: &[],
@@ -252,7 +391,11 @@ static RULES: &[Rule] = &[
         heading: r"revok|revocation|disconnect|withdraw|change your mind",
         masks: &[r"\bwithdraw\w* (funds|money|cash)\b"],
         cues: &[
-            ("revoke", r"\brevok\w*|\brevocation\b|\bdisconnect\w*|\bwithdraw\w*|\bunlink\w*|\bstop sharing\b|\bturn off access\b|\bremove (its |the app's )?access\b|\bchange your mind\b", 2),
+            (
+                "revoke",
+                r"\brevok\w*|\brevocation\b|\bdisconnect\w*|\bwithdraw\w*|\bunlink\w*|\bstop sharing\b|\bturn off access\b|\bremove (its |the app's )?access\b|\bchange your mind\b",
+                2,
+            ),
             ("fate", FATE, 1),
         ],
         combos: &[("revoke", "fate", 1, Scope::Paragraph)],
@@ -265,12 +408,28 @@ static RULES: &[Rule] = &[
         heading: r"dormant|inactive|closed accounts|not used|stop using|closing your account",
         masks: &[],
         cues: &[
-            ("dormant", r"\b(dormant|inactiv\w*|not (been )?used|do not sign in|don't sign in|stop using|have not (logged|signed) in|haven't used)\b", 2),
-            ("closed", r"\b(close|closes|closed|closing|cancel\w*|delete|deleting|deletes|terminat\w*|deactivat\w*)\b[^.\n]{0,20}\b(your |the |an |its )?accounts?\b|\baccounts? (is |has been )?(closed|deleted|closure|deletion|terminated|deactivated)\b", 2),
-            ("duration", r"\b(duration|life|end) of (the |your |the user's )?account\b", 2),
+            (
+                "dormant",
+                r"\b(dormant|inactiv\w*|not (been )?used|do not sign in|don't sign in|stop using|have not (logged|signed) in|haven't used)\b",
+                2,
+            ),
+            (
+                "closed",
+                r"\b(close|closes|closed|closing|cancel\w*|delete|deleting|deletes|terminat\w*|deactivat\w*)\b[^.\n]{0,20}\b(your |the |an |its )?accounts?\b|\baccounts? (is |has been )?(closed|deleted|closure|deletion|terminated|deactivated)\b",
+                2,
+            ),
+            (
+                "duration",
+                r"\b(duration|life|end) of (the |your |the user's )?account\b",
+                2,
+            ),
             ("fate", FATE, 1),
         ],
-        combos: &[("dormant", "fate", 1, Scope::Paragraph), ("closed", "fate", 1, Scope::Sentence), ("duration", "fate", 1, Scope::Paragraph)],
+        combos: &[
+            ("dormant", "fate", 1, Scope::Paragraph),
+            ("closed", "fate", 1, Scope::Sentence),
+            ("duration", "fate", 1, Scope::Paragraph),
+        ],
         require: &["fate"],
         vague: &[],
     },
@@ -280,11 +439,22 @@ static RULES: &[Rule] = &[
         heading: r"changes? to (this|our|the)|updates?( to)?( this| our)? (policy|notice)|new rules|amendment",
         masks: &[r"(?m)\b(last updated|effective date)\b.*$"],
         cues: &[
-            ("new_policy", r"\b(new|updated|revised|amended) (privacy )?(policy|notice|statement|version)\b", 2),
-            ("change", r"\b(change|changes|changed|update|updates|updated|modify|modifies|revise|revises|amend|amends)\b[^.\n]{0,30}\b(this|our|these|the) (privacy )?(policy|notice|statement|rules)\b|\bchanges? to (this|our) (privacy )?(policy|notice|statement)\b|\b(material )?amendments\b", 2),
+            (
+                "new_policy",
+                r"\b(new|updated|revised|amended) (privacy )?(policy|notice|statement|version)\b",
+                2,
+            ),
+            (
+                "change",
+                r"\b(change|changes|changed|update|updates|updated|modify|modifies|revise|revises|amend|amends)\b[^.\n]{0,30}\b(this|our|these|the) (privacy )?(policy|notice|statement|rules)\b|\bchanges? to (this|our) (privacy )?(policy|notice|statement)\b|\b(material )?amendments\b",
+                2,
+            ),
             ("notify", NOTIFY, 1),
         ],
-        combos: &[("change", "notify", 1, Scope::Paragraph), ("new_policy", "notify", 1, Scope::Paragraph)],
+        combos: &[
+            ("change", "notify", 1, Scope::Paragraph),
+            ("new_policy", "notify", 1, Scope::Paragraph),
+        ],
         require: &["notify"],
         vague: &[],
     },
@@ -295,8 +465,16 @@ static RULES: &[Rule] = &[
         heading: r"vendors?|service providers?|processors|contractors",
         masks: &[],
         cues: &[
-            ("vendor", r"\b(vendors?|service providers?|contractors?|subcontractors?|processors?|hosting (company|provider)|cloud (hosting|provider)|companies that (help|work for) us|business associates?)\b", 2),
-            ("commit", r"\b(contract\w*|agreements?|bound|obligat\w*|required to|confidential\w*|at least as well|same (standards|protections|level)|comply|complies)\b", 1),
+            (
+                "vendor",
+                r"\b(vendors?|service providers?|contractors?|subcontractors?|processors?|hosting (company|provider)|cloud (hosting|provider)|companies that (help|work for) us|business associates?)\b",
+                2,
+            ),
+            (
+                "commit",
+                r"\b(contract\w*|agreements?|bound|obligat\w*|required to|confidential\w*|at least as well|same (standards|protections|level)|comply|complies)\b",
+                1,
+            ),
         ],
         combos: &[("vendor", "commit", 1, Scope::Paragraph)],
         require: &["commit"],
@@ -308,12 +486,27 @@ static RULES: &[Rule] = &[
         heading: r"breach|security incident|if something goes wrong",
         masks: &[r"\bbreach of (this|these|the|our|any) (agreement|contract|terms)\b"],
         cues: &[
-            ("breach", r"\bbreach\w*|\bsecurity incidents?\b|\bbreaks? in\b|\bhack\w*|\bcompromis\w*", 2),
-            ("unauthorized", r"\bunauthori[sz]ed (access|acquisition|disclosure)\b", 1),
+            (
+                "breach",
+                r"\bbreach\w*|\bsecurity incidents?\b|\bbreaks? in\b|\bhack\w*|\bcompromis\w*",
+                2,
+            ),
+            (
+                "unauthorized",
+                r"\bunauthori[sz]ed (access|acquisition|disclosure)\b",
+                1,
+            ),
             ("notify", NOTIFY, 1),
-            ("rule", r"\bwithin \d+ days\b|\bsixty \(60\)|\bftc\b|\bhealth breach notification rule\b|\b16 c\.?f\.?r\.? part 318\b|\bno later than\b", 1),
+            (
+                "rule",
+                r"\bwithin \d+ days\b|\bsixty \(60\)|\bftc\b|\bhealth breach notification rule\b|\b16 c\.?f\.?r\.? part 318\b|\bno later than\b",
+                1,
+            ),
         ],
-        combos: &[("breach", "notify", 1, Scope::Paragraph), ("unauthorized", "notify", 1, Scope::Sentence)],
+        combos: &[
+            ("breach", "notify", 1, Scope::Paragraph),
+            ("unauthorized", "notify", 1, Scope::Sentence),
+        ],
         require: &["notify"],
         vague: &[],
     },
@@ -322,11 +515,26 @@ static RULES: &[Rule] = &[
     Rule {
         id: "sale_of_company",
         heading: r"\bsold\b|acqui|merg|business transfers?|corporate transactions?|bought",
-        masks: &[r"\bunauthori[sz]ed acquisition\b", r"\b(data|information) acquisition\b"],
+        masks: &[
+            r"\bunauthori[sz]ed acquisition\b",
+            r"\b(data|information) acquisition\b",
+        ],
         cues: &[
-            ("deal", r"\b(merger|merged|merge|acquisition|acquired|acquires|bankrupt\w*|reorgani[sz]ation|business transfers?|change (of|in) (control|ownership)|successor|new owner|bought by|sold to|corporate transactions?)\b|\bsale of (all|substantially|a portion|part|the company|our company|the business|our business|assets|our assets|the company's assets)\b", 2),
-            ("company_sold", r"\b(company|business|we|it)\b[^.\n]{0,20}\b(is|are|gets?|were) (sold|bought|acquired)\b", 2),
-            ("fate", r"\b(transfer\w*|notify|notif\w*|email you|tell you|successor|new owner|buyer|your data|your information|personal information)\b", 1),
+            (
+                "deal",
+                r"\b(merger|merged|merge|acquisition|acquired|acquires|bankrupt\w*|reorgani[sz]ation|business transfers?|change (of|in) (control|ownership)|successor|new owner|bought by|sold to|corporate transactions?)\b|\bsale of (all|substantially|a portion|part|the company|our company|the business|our business|assets|our assets|the company's assets)\b",
+                2,
+            ),
+            (
+                "company_sold",
+                r"\b(company|business|we|it)\b[^.\n]{0,20}\b(is|are|gets?|were) (sold|bought|acquired)\b",
+                2,
+            ),
+            (
+                "fate",
+                r"\b(transfer\w*|notify|notif\w*|email you|tell you|successor|new owner|buyer|your data|your information|personal information)\b",
+                1,
+            ),
         ],
         combos: &[],
         require: &["fate"],
@@ -385,7 +593,9 @@ impl RuleClassifier {
                     .ok_or_else(|| RuleError(format!("{}: unknown cue {name}", rule.id)))
             };
             let bits = |names: &[&str]| -> Result<u64, RuleError> {
-                names.iter().try_fold(0u64, |acc, n| Ok(acc | 1 << index(n)?))
+                names
+                    .iter()
+                    .try_fold(0u64, |acc, n| Ok(acc | 1 << index(n)?))
             };
             let mut combos = Vec::new();
             for (a, b, bonus, scope) in rule.combos {
@@ -394,7 +604,11 @@ impl RuleClassifier {
             rules.push(Compiled {
                 id: rule.id,
                 heading: compile(rule.heading)?,
-                masks: rule.masks.iter().map(|m| compile(m)).collect::<Result<_, _>>()?,
+                masks: rule
+                    .masks
+                    .iter()
+                    .map(|m| compile(m))
+                    .collect::<Result<_, _>>()?,
                 cues: rule
                     .cues
                     .iter()
@@ -431,10 +645,10 @@ impl Compiled {
         let mut bits = vec![0u64; doc.sentences.len()];
         for (k, (cue, _)) in self.cues.iter().enumerate() {
             for m in cue.find_iter(&masked) {
-                if let Some(i) = doc.sentence_at(m.start()) {
-                    if m.end() <= doc.sentences[i].end {
-                        bits[i] |= 1 << k;
-                    }
+                if let Some(i) = doc.sentence_at(m.start())
+                    && m.end() <= doc.sentences[i].end
+                {
+                    bits[i] |= 1 << k;
                 }
             }
         }
@@ -494,7 +708,10 @@ impl Compiled {
             {
                 score = score.min(2);
             }
-            out.push(Scored { sentence: i, score: score.min(9) as u8 });
+            out.push(Scored {
+                sentence: i,
+                score: score.min(9) as u8,
+            });
         }
         out
     }
@@ -517,7 +734,11 @@ impl Compiled {
                 doc.evidence(sentence.start, sentence.end)
             })
             .collect();
-        ChecklistItem { id: self.id.to_owned(), verdict, evidence }
+        ChecklistItem {
+            id: self.id.to_owned(),
+            verdict,
+            evidence,
+        }
     }
 }
 

@@ -77,7 +77,11 @@ pub fn is_form_evidence(e: &Evidence) -> bool {
 }
 
 fn form_evidence(answer: &str) -> Evidence {
-    Evidence { text: format!("{FORM_PREFIX}{answer}"), start: 0, end: 0 }
+    Evidence {
+        text: format!("{FORM_PREFIX}{answer}"),
+        start: 0,
+        end: 0,
+    }
 }
 
 /// The topics.
@@ -141,28 +145,48 @@ struct Patterns {
 
 static P: LazyLock<Result<Patterns, regex::Error>> = LazyLock::new(|| {
     Ok(Patterns {
-    sale: re(r"\b(sell|sells|selling|sold|rent|rents)\b")?,
-    company_sale: re(r"\b(merger|acquisition|acquired|bankrupt\w*|business transfers?|assets|company is sold|is sold to|bought by|new owner)\b")?,
-    share: re(r"\b(share|shares|shared|sharing|give|gives|disclose|discloses|disclosed|send|sends|transfer|transfers|provide|provides)\b")?,
-    recipient: re(r"\b(third[- ]part(y|ies)|advertisers|partners|researchers|other companies|anyone|no one|nobody|brokers|affiliates|service providers|vendors|contractors|pharmacy|price service|doctor|insurers|employers|drug makers|other apps|outside)\b")?,
-    negator: re(r"\b(not|never|no|cannot|nor)\b|n't\b")?,
-    with_no_one: re(r"\bwith (no one|nobody|no third part(y|ies))\b")?,
-    exception: re(r"\b(except|unless|other than|save as|apart from|without your)\b")?,
-    legal: re(r"\b(law|legal|subpoena|court|regulation|comply|compliance|rights or safety)\b")?,
-    consent: re(r"\b(consent|permission|you (ask|tell|direct|choose|request|opt in)|your (request|direction|instruction)|at your)\b")?,
-    providers: re(r"\b(service providers?|vendors?|contractors?|processors?|on our behalf|who works? for)\b")?,
-    deid: re(r"\b(de-?identified|aggregated?|anonymi[sz]ed|pseudonymi[sz]ed|statistics)\b")?,
-    personal: re(r"\b(personal|identifiable|personally|your name|contact details)\b")?,
-    purpose: re(r"\bfor (their|its|his|her) own\b|\bfor (advertising|marketing)( purposes)?\b")?,
-    ads: re(r"\b(advertis\w*|marketing)\b")?,
-    delete_on_exit: re(r"\b(when|if|after|once|as soon as)\b[^.\n]{0,40}\b(close|closes|cancel|cancels|delete|deletes|disconnect|disconnects|revoke|revokes|withdraw|withdraws|unlink|unlinks|leave|stop using)\b[^.\n]{0,80}\b(delete|deletes|erase|erases|remove|removes|destroy|purge)\b|\b(delete|deletes|erase|erases|remove|removes|destroy)\b[^.\n]{0,60}\b(when|if|after|once)\b[^.\n]{0,30}\b(close|closes|cancel|disconnect|disconnects|revoke|revokes|withdraw|withdraws|unlink|unlinks|leave)\b")?,
-    keep: re(r"\b(keep|keeps|kept|retain|retains|retained|store|stores|stored|hold|holds)\b")?,
-    conditioned: re(r"\b(while|as long as (you|your)|duration of|until you)\b")?,
-    qualified: re(r"\b(law|legal|record-keeping|compliance|backups?|de-?identified|aggregated|anonymi[sz]ed)\b")?,
-    period: re(r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|thirty|sixty|ninety)\s*(\(\d+\)\s*)?(days?|weeks?|months?|years?)\b")?,
-    forever: re(r"\b(indefinitely|forever|permanently)\b")?,
-    keep_nothing: re(r"\bwe (do not|don't|will not|won't|never) (keep|retain|store)\b|\bwe keep nothing\b|\bwill not be retained\b")?,
-})
+        sale: re(r"\b(sell|sells|selling|sold|rent|rents)\b")?,
+        company_sale: re(
+            r"\b(merger|acquisition|acquired|bankrupt\w*|business transfers?|assets|company is sold|is sold to|bought by|new owner)\b",
+        )?,
+        share: re(
+            r"\b(share|shares|shared|sharing|give|gives|disclose|discloses|disclosed|send|sends|transfer|transfers|provide|provides)\b",
+        )?,
+        recipient: re(
+            r"\b(third[- ]part(y|ies)|advertisers|partners|researchers|other companies|anyone|no one|nobody|brokers|affiliates|service providers|vendors|contractors|pharmacy|price service|doctor|insurers|employers|drug makers|other apps|outside)\b",
+        )?,
+        negator: re(r"\b(not|never|no|cannot|nor)\b|n't\b")?,
+        with_no_one: re(r"\bwith (no one|nobody|no third part(y|ies))\b")?,
+        exception: re(r"\b(except|unless|other than|save as|apart from|without your)\b")?,
+        legal: re(r"\b(law|legal|subpoena|court|regulation|comply|compliance|rights or safety)\b")?,
+        consent: re(
+            r"\b(consent|permission|you (ask|tell|direct|choose|request|opt in)|your (request|direction|instruction)|at your)\b",
+        )?,
+        providers: re(
+            r"\b(service providers?|vendors?|contractors?|processors?|on our behalf|who works? for)\b",
+        )?,
+        deid: re(r"\b(de-?identified|aggregated?|anonymi[sz]ed|pseudonymi[sz]ed|statistics)\b")?,
+        personal: re(r"\b(personal|identifiable|personally|your name|contact details)\b")?,
+        purpose: re(
+            r"\bfor (their|its|his|her) own\b|\bfor (advertising|marketing)( purposes)?\b",
+        )?,
+        ads: re(r"\b(advertis\w*|marketing)\b")?,
+        delete_on_exit: re(
+            r"\b(when|if|after|once|as soon as)\b[^.\n]{0,40}\b(close|closes|cancel|cancels|delete|deletes|disconnect|disconnects|revoke|revokes|withdraw|withdraws|unlink|unlinks|leave|stop using)\b[^.\n]{0,80}\b(delete|deletes|erase|erases|remove|removes|destroy|purge)\b|\b(delete|deletes|erase|erases|remove|removes|destroy)\b[^.\n]{0,60}\b(when|if|after|once)\b[^.\n]{0,30}\b(close|closes|cancel|disconnect|disconnects|revoke|revokes|withdraw|withdraws|unlink|unlinks|leave)\b",
+        )?,
+        keep: re(r"\b(keep|keeps|kept|retain|retains|retained|store|stores|stored|hold|holds)\b")?,
+        conditioned: re(r"\b(while|as long as (you|your)|duration of|until you)\b")?,
+        qualified: re(
+            r"\b(law|legal|record-keeping|compliance|backups?|de-?identified|aggregated|anonymi[sz]ed)\b",
+        )?,
+        period: re(
+            r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|thirty|sixty|ninety)\s*(\(\d+\)\s*)?(days?|weeks?|months?|years?)\b",
+        )?,
+        forever: re(r"\b(indefinitely|forever|permanently)\b")?,
+        keep_nothing: re(
+            r"\bwe (do not|don't|will not|won't|never) (keep|retain|store)\b|\bwe keep nothing\b|\bwill not be retained\b",
+        )?,
+    })
 });
 
 /// The compiled patterns; `None` only if one of the constants does not compile (a test
@@ -235,18 +259,18 @@ fn statements(p: &Patterns, doc: &Doc<'_>) -> Vec<Statement> {
     for s in &doc.sentences {
         let sentence = &doc.text[s.start..s.end];
         for (topic, verb) in [(Topic::Sale, &p.sale), (Topic::Sharing, &p.share)] {
-            let Some(m) = verb.find(sentence) else { continue };
+            let Some(m) = verb.find(sentence) else {
+                continue;
+            };
             if topic == Topic::Sale && p.company_sale.is_match(sentence) {
                 continue;
             }
             if topic == Topic::Sharing && !p.recipient.is_match(sentence) {
                 continue;
             }
-            let negative = negated_before(p, sentence, m.start()) || p.with_no_one.is_match(sentence);
-            let after_exception = p
-                .exception
-                .find(sentence)
-                .map(|e| &sentence[e.start()..]);
+            let negative =
+                negated_before(p, sentence, m.start()) || p.with_no_one.is_match(sentence);
+            let after_exception = p.exception.find(sentence).map(|e| &sentence[e.start()..]);
             let k = match (negative, after_exception) {
                 (true, Some(rest)) => kinds(p, rest),
                 (true, None) => Kinds::default(),
@@ -320,16 +344,32 @@ fn retention(p: &Patterns, doc: &Doc<'_>) -> (Vec<Keeping>, Vec<Keeping>) {
     for s in &doc.sentences {
         let sentence = &doc.text[s.start..s.end];
         if p.delete_on_exit.is_match(sentence) {
-            deletes.push(Keeping { start: s.start, end: s.end, days: Some(period_days(p, sentence).unwrap_or(0)) });
+            deletes.push(Keeping {
+                start: s.start,
+                end: s.end,
+                days: Some(period_days(p, sentence).unwrap_or(0)),
+            });
         } else if p.keep_nothing.is_match(sentence) {
-            deletes.push(Keeping { start: s.start, end: s.end, days: Some(0) });
+            deletes.push(Keeping {
+                start: s.start,
+                end: s.end,
+                days: Some(0),
+            });
         } else if p.keep.is_match(sentence)
             && !p.conditioned.is_match(sentence)
             && !p.qualified.is_match(sentence)
         {
-            let days = if p.forever.is_match(sentence) { None } else { period_days(p, sentence) };
+            let days = if p.forever.is_match(sentence) {
+                None
+            } else {
+                period_days(p, sentence)
+            };
             if days.is_some() || p.forever.is_match(sentence) {
-                keeps.push(Keeping { start: s.start, end: s.end, days });
+                keeps.push(Keeping {
+                    start: s.start,
+                    end: s.end,
+                    days,
+                });
             }
         }
     }
@@ -342,7 +382,9 @@ fn longer(keep: &Keeping, than_days: u32) -> bool {
 
 /// The contradictions inside the policy `text`, each pair once, in text order.
 pub fn within(text: &str) -> Vec<Contradiction> {
-    let Some(p) = patterns() else { return Vec::new() };
+    let Some(p) = patterns() else {
+        return Vec::new();
+    };
     let doc = Doc::new(text);
     let mut out = Vec::new();
     let st = statements(p, &doc);
@@ -380,7 +422,9 @@ pub fn within(text: &str) -> Vec<Contradiction> {
 
 /// The contradictions between the form's answers and the policy `text`.
 pub fn against_form(text: &str, form: &FormAnswers) -> Vec<Contradiction> {
-    let Some(p) = patterns() else { return Vec::new() };
+    let Some(p) = patterns() else {
+        return Vec::new();
+    };
     let doc = Doc::new(text);
     let st = statements(p, &doc);
     let mut out = Vec::new();
@@ -398,12 +442,20 @@ pub fn against_form(text: &str, form: &FormAnswers) -> Vec<Contradiction> {
             "the app shares data with third parties",
             "the app does not share data with third parties",
         ),
-        (Topic::Sale, form.sells_data, "the app sells data", "the app does not sell data"),
+        (
+            Topic::Sale,
+            form.sells_data,
+            "the app sells data",
+            "the app does not sell data",
+        ),
     ] {
         let of_topic: Vec<&Statement> = st.iter().filter(|s| s.topic == topic).collect();
         if says_yes {
             if of_topic.iter().all(|s| s.negative) {
-                for s in of_topic.iter().filter(|s| s.kinds == Kinds::default() && !s.purpose_scoped) {
+                for s in of_topic
+                    .iter()
+                    .filter(|s| s.kinds == Kinds::default() && !s.purpose_scoped)
+                {
                     push(yes, s.start, s.end, topic_name(topic));
                 }
             }
@@ -442,7 +494,10 @@ mod tests {
     use super::*;
 
     fn topics(text: &str) -> Vec<(String, String, String)> {
-        within(text).into_iter().map(|c| (c.topic, c.a.text, c.b.text)).collect()
+        within(text)
+            .into_iter()
+            .map(|c| (c.topic, c.a.text, c.b.text))
+            .collect()
     }
 
     #[test]
@@ -483,11 +538,20 @@ mod tests {
         assert_eq!(topics(t).len(), 1);
         assert_eq!(topics(t)[0].0, "sharing");
         let t = "We share your data with no one. If you ask us to send a report to your doctor, we send it.";
-        assert!(within(t).is_empty(), "user-directed sending is not third-party sharing");
+        assert!(
+            within(t).is_empty(),
+            "user-directed sending is not third-party sharing"
+        );
         let t = "We do not share your data with third parties. We share crash reports with our service providers, who are bound by contract.";
-        assert!(within(t).is_empty(), "service providers are not third parties");
+        assert!(
+            within(t).is_empty(),
+            "service providers are not third parties"
+        );
         let t = "We never share your claims with advertisers. We share your drug list with the pharmacy price service you choose.";
-        assert!(within(t).is_empty(), "a denial about advertisers says nothing else");
+        assert!(
+            within(t).is_empty(),
+            "a denial about advertisers says nothing else"
+        );
     }
 
     #[test]
@@ -518,13 +582,20 @@ mod tests {
     #[test]
     fn form_says_no_sharing_but_policy_shares() {
         let t = "We share your step counts with our research partners.";
-        let form = FormAnswers { shares_with_third_parties: false, sells_data: false, retention: None };
+        let form = FormAnswers {
+            shares_with_third_parties: false,
+            sells_data: false,
+            retention: None,
+        };
         let c = against_form(t, &form);
         assert_eq!(c.len(), 1);
         assert_eq!(c[0].topic, "sharing");
         assert!(is_form_evidence(&c[0].a));
         assert_eq!(c[0].b.text, t);
-        let yes = FormAnswers { shares_with_third_parties: true, ..form.clone() };
+        let yes = FormAnswers {
+            shares_with_third_parties: true,
+            ..form.clone()
+        };
         assert!(against_form(t, &yes).is_empty());
         let denial = "We do not share your data with anyone.";
         assert_eq!(against_form(denial, &yes).len(), 1);
@@ -542,9 +613,16 @@ mod tests {
         let c = against_form(t, &form);
         let got: Vec<&str> = c.iter().map(|c| c.topic.as_str()).collect();
         assert_eq!(got, ["sale", "retention"]);
-        let form = FormAnswers { sells_data: true, retention: Some(FormRetention::Months(60)), ..form };
+        let form = FormAnswers {
+            sells_data: true,
+            retention: Some(FormRetention::Months(60)),
+            ..form
+        };
         assert!(against_form(t, &form).is_empty());
-        let form = FormAnswers { retention: Some(FormRetention::DeletedOnExit), ..form };
+        let form = FormAnswers {
+            retention: Some(FormRetention::DeletedOnExit),
+            ..form
+        };
         assert_eq!(against_form(t, &form).len(), 1);
     }
 

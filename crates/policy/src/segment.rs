@@ -99,7 +99,11 @@ impl<'a> Doc<'a> {
             let trimmed = content.trim();
             if trimmed.is_empty() {
                 if let Some((s, e)) = para.take() {
-                    segments.push(Segment { kind: Kind::Paragraph, start: s, end: e });
+                    segments.push(Segment {
+                        kind: Kind::Paragraph,
+                        start: s,
+                        end: e,
+                    });
                 }
                 previous_ends = true;
                 continue;
@@ -107,11 +111,21 @@ impl<'a> Doc<'a> {
             let lead = content.len() - content.trim_start().len();
             let start = line_start + lead;
             let end = start + trimmed.len();
-            if is_bullet(trimmed) || is_heading_line(trimmed, previous_ends || para.is_none(), next_continues) {
+            if is_bullet(trimmed)
+                || is_heading_line(trimmed, previous_ends || para.is_none(), next_continues)
+            {
                 if let Some((s, e)) = para.take() {
-                    segments.push(Segment { kind: Kind::Paragraph, start: s, end: e });
+                    segments.push(Segment {
+                        kind: Kind::Paragraph,
+                        start: s,
+                        end: e,
+                    });
                 }
-                let kind = if is_bullet(trimmed) { Kind::ListItem } else { Kind::Heading };
+                let kind = if is_bullet(trimmed) {
+                    Kind::ListItem
+                } else {
+                    Kind::Heading
+                };
                 segments.push(Segment { kind, start, end });
                 previous_ends = true;
                 continue;
@@ -123,7 +137,11 @@ impl<'a> Doc<'a> {
             previous_ends = trimmed.ends_with(['.', ':', '?', '!']);
         }
         if let Some((s, e)) = para.take() {
-            segments.push(Segment { kind: Kind::Paragraph, start: s, end: e });
+            segments.push(Segment {
+                kind: Kind::Paragraph,
+                start: s,
+                end: e,
+            });
         }
         let mut sentences = Vec::new();
         let mut heading: Option<(usize, usize)> = None;
@@ -139,10 +157,19 @@ impl<'a> Doc<'a> {
                     inline = Some((s, e));
                     continue;
                 }
-                sentences.push(Sentence { start: s, end: e, segment: i, heading: inline });
+                sentences.push(Sentence {
+                    start: s,
+                    end: e,
+                    segment: i,
+                    heading: inline,
+                });
             }
         }
-        Doc { text, segments, sentences }
+        Doc {
+            text,
+            segments,
+            sentences,
+        }
     }
 
     /// The index of the sentence holding byte `at`, if any.
@@ -152,8 +179,11 @@ impl<'a> Doc<'a> {
     }
 
     /// The text of sentence `i`.
+    #[cfg(test)]
     pub(crate) fn sentence_text(&self, i: usize) -> &'a str {
-        self.sentences.get(i).map_or("", |s| &self.text[s.start..s.end])
+        self.sentences
+            .get(i)
+            .map_or("", |s| &self.text[s.start..s.end])
     }
 
     /// An `Evidence` for the byte range `start..end` (character offsets).
@@ -186,9 +216,9 @@ fn is_caps_heading(piece: &str) -> bool {
 }
 
 const ABBREVIATIONS: &[&str] = &[
-    "e.g", "i.e", "inc", "u.s", "mr", "mrs", "ms", "dr", "st", "vs", "c.f.r", "ltd", "co",
-    "corp", "llc", "etc", "art", "sec", "p.m", "a.m", "jan", "feb", "mar", "apr", "jun", "jul",
-    "aug", "sep", "sept", "oct", "nov", "dec",
+    "e.g", "i.e", "inc", "u.s", "mr", "mrs", "ms", "dr", "st", "vs", "c.f.r", "ltd", "co", "corp",
+    "llc", "etc", "art", "sec", "p.m", "a.m", "jan", "feb", "mar", "apr", "jun", "jul", "aug",
+    "sep", "sept", "oct", "nov", "dec",
 ];
 
 /// Sentences of `text[start..end]` as trimmed byte ranges; a list item's bullet, and a "Q:" or
@@ -245,7 +275,9 @@ fn push_trimmed(text: &str, s: usize, e: usize, out: &mut Vec<(usize, usize)>) {
     if a >= b {
         return;
     }
-    for prefix in ["- ", "* ", "• ", "– ", "— ", "· ", "Q: ", "A: ", "Q. ", "A. "] {
+    for prefix in [
+        "- ", "* ", "• ", "– ", "— ", "· ", "Q: ", "A: ", "Q. ", "A. ",
+    ] {
         if text[a..b].starts_with(prefix) {
             a += prefix.len();
             break;
@@ -277,7 +309,9 @@ mod tests {
                 Kind::Paragraph
             ]
         );
-        let sentences: Vec<&str> = (0..doc.sentences.len()).map(|i| doc.sentence_text(i)).collect();
+        let sentences: Vec<&str> = (0..doc.sentences.len())
+            .map(|i| doc.sentence_text(i))
+            .collect();
         assert_eq!(
             sentences,
             [
@@ -299,7 +333,9 @@ mod tests {
     fn capital_inline_headings_and_abbreviations() {
         let text = "ARTICLE IV. DISCLOSURE. The Company shall not disclose data to the U.S. Government. It may, e.g. when required.";
         let doc = Doc::new(text);
-        let s: Vec<&str> = (0..doc.sentences.len()).map(|i| doc.sentence_text(i)).collect();
+        let s: Vec<&str> = (0..doc.sentences.len())
+            .map(|i| doc.sentence_text(i))
+            .collect();
         assert_eq!(
             s,
             [
@@ -307,7 +343,10 @@ mod tests {
                 "It may, e.g. when required."
             ]
         );
-        assert_eq!(doc.sentences[0].heading.map(|(a, b)| &text[a..b]), Some("DISCLOSURE."));
+        assert_eq!(
+            doc.sentences[0].heading.map(|(a, b)| &text[a..b]),
+            Some("DISCLOSURE.")
+        );
     }
 
     #[test]
@@ -317,7 +356,11 @@ mod tests {
         let i = doc.sentences.len() - 1;
         let s = &doc.sentences[i];
         let ev = doc.evidence(s.start, s.end);
-        let chars: String = text.chars().skip(ev.start).take(ev.end - ev.start).collect();
+        let chars: String = text
+            .chars()
+            .skip(ev.start)
+            .take(ev.end - ev.start)
+            .collect();
         assert_eq!(chars, ev.text);
         assert_eq!(ev.text, "We encrypt your data.");
         assert_eq!(ev.start, 14);

@@ -4,6 +4,8 @@
 //! per-item precision/recall table kept equal to the one in `docs/design/policy-checklist.md`
 //! (regenerate: `BB_POLICY_WRITE_TABLE=1 cargo test -p bb-policy --test corpus`).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests stop loudly
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -45,17 +47,28 @@ fn run() -> Vec<Case> {
         .filter(|n| n.ends_with(".txt"))
         .collect();
     files.sort();
-    assert_eq!(files.len(), labels.policy.len(), "every policy has labels and vice versa");
+    assert_eq!(
+        files.len(),
+        labels.policy.len(),
+        "every policy has labels and vice versa"
+    );
     let mut cases = Vec::new();
     for file in files {
         let name = file.trim_end_matches(".txt").to_owned();
-        let label = labels.policy.get(&name).unwrap_or_else(|| panic!("no labels for {name}"));
+        let label = labels
+            .policy
+            .get(&name)
+            .unwrap_or_else(|| panic!("no labels for {name}"));
         let text = std::fs::read_to_string(dir.join(&file)).unwrap();
         let items = classifier.classify(&text);
         assert_eq!(items.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(), IDS);
         for item in &items {
             for ev in &item.evidence {
-                let chars: String = text.chars().skip(ev.start).take(ev.end - ev.start).collect();
+                let chars: String = text
+                    .chars()
+                    .skip(ev.start)
+                    .take(ev.end - ev.start)
+                    .collect();
                 assert_eq!(chars, ev.text, "{name} {}: evidence offsets", item.id);
             }
             assert!(item.evidence.len() <= 3);
@@ -65,14 +78,26 @@ fn run() -> Vec<Case> {
             .iter()
             .map(|id| parse_verdict(label[*id].as_str().unwrap_or_else(|| panic!("{name} {id}"))))
             .collect();
-        let heldout = label.get("heldout").and_then(toml::Value::as_bool).unwrap_or(false);
-        cases.push(Case { name, heldout, truth, got: items.iter().map(|i| i.verdict).collect() });
+        let heldout = label
+            .get("heldout")
+            .and_then(toml::Value::as_bool)
+            .unwrap_or(false);
+        cases.push(Case {
+            name,
+            heldout,
+            truth,
+            got: items.iter().map(|i| i.verdict).collect(),
+        });
     }
     cases
 }
 
 fn pct(n: usize, d: usize) -> String {
-    if d == 0 { "–".into() } else { format!("{:.0} %", 100.0 * n as f64 / d as f64) }
+    if d == 0 {
+        "–".into()
+    } else {
+        format!("{:.0} %", 100.0 * n as f64 / d as f64)
+    }
 }
 
 struct Totals {
@@ -83,7 +108,12 @@ struct Totals {
 }
 
 fn totals<'a>(cases: impl Iterator<Item = &'a Case>) -> Totals {
-    let mut t = Totals { right: 0, all: 0, missing: 0, missing_found: 0 };
+    let mut t = Totals {
+        right: 0,
+        all: 0,
+        missing: 0,
+        missing_found: 0,
+    };
     for c in cases {
         for (truth, got) in c.truth.iter().zip(&c.got) {
             t.all += 1;
@@ -116,7 +146,11 @@ fn table(cases: &[Case]) -> String {
             cells.push(format!("{} ({tp}/{predicted})", pct(tp, predicted)));
             cells.push(format!("{} ({tp}/{actual})", pct(tp, actual)));
         }
-        out.push_str(&format!("| `{id}` | {right}/{} | {} |\n", cases.len(), cells.join(" | ")));
+        out.push_str(&format!(
+            "| `{id}` | {right}/{} | {} |\n",
+            cases.len(),
+            cells.join(" | ")
+        ));
     }
     let tune = totals(cases.iter().filter(|c| !c.heldout));
     let held = totals(cases.iter().filter(|c| c.heldout));
@@ -124,7 +158,11 @@ fn table(cases: &[Case]) -> String {
     let n_tune = cases.iter().filter(|c| !c.heldout).count();
     out.push_str(&format!(
         "\nTuning set ({n_tune} policies): {}/{} verdicts right ({}), missing recall {}/{}.\n",
-        tune.right, tune.all, pct(tune.right, tune.all), tune.missing_found, tune.missing
+        tune.right,
+        tune.all,
+        pct(tune.right, tune.all),
+        tune.missing_found,
+        tune.missing
     ));
     out.push_str(&format!(
         "Held-out set ({} policies, written after tuning): {}/{} verdicts right ({}), missing recall {}/{}.\n",
@@ -132,7 +170,11 @@ fn table(cases: &[Case]) -> String {
     ));
     out.push_str(&format!(
         "All: {}/{} ({}), missing recall {}/{}.\n",
-        all.right, all.all, pct(all.right, all.all), all.missing_found, all.missing
+        all.right,
+        all.all,
+        pct(all.right, all.all),
+        all.missing_found,
+        all.missing
     ));
     out
 }
@@ -163,7 +205,8 @@ fn labelled_set_meets_the_targets_and_the_doc_table_is_current() {
     eprintln!("{errors}");
     let generated = table(&cases);
     eprintln!("{generated}");
-    let doc_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/design/policy-checklist.md");
+    let doc_path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/design/policy-checklist.md");
     let doc = std::fs::read_to_string(&doc_path).unwrap();
     let (begin, end) = ("<!-- table:begin -->\n", "<!-- table:end -->");
     let a = doc.find(begin).expect("table markers") + begin.len();
@@ -173,7 +216,8 @@ fn labelled_set_meets_the_targets_and_the_doc_table_is_current() {
         std::fs::write(&doc_path, updated).unwrap();
     } else {
         assert_eq!(
-            doc[a..b], generated,
+            doc[a..b],
+            generated,
             "docs/design/policy-checklist.md's table is stale: BB_POLICY_WRITE_TABLE=1 cargo test -p bb-policy --test corpus"
         );
     }
@@ -182,7 +226,15 @@ fn labelled_set_meets_the_targets_and_the_doc_table_is_current() {
         if t.all == 0 {
             continue;
         }
-        assert!(t.right * 10 >= t.all * 9, "{set}: {}/{} right\n{errors}", t.right, t.all);
-        assert_eq!(t.missing_found, t.missing, "{set}: every missing item found\n{errors}");
+        assert!(
+            t.right * 10 >= t.all * 9,
+            "{set}: {}/{} right\n{errors}",
+            t.right,
+            t.all
+        );
+        assert_eq!(
+            t.missing_found, t.missing,
+            "{set}: every missing item found\n{errors}"
+        );
     }
 }
