@@ -238,3 +238,35 @@ fn labelled_set_meets_the_targets_and_the_doc_table_is_current() {
         );
     }
 }
+
+#[test]
+fn a_twenty_page_policy_is_classified_quickly() {
+    // About 20 pages (~10,000 words): every corpus policy, repeated.
+    let dir = corpus_dir();
+    let mut one = String::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "txt") {
+            one.push_str(&std::fs::read_to_string(path).unwrap());
+            one.push_str("\n\n");
+        }
+    }
+    let mut text = String::new();
+    while text.split_whitespace().count() < 10_000 {
+        text.push_str(&one);
+    }
+    let classifier = RuleClassifier::new().unwrap();
+    let started = std::time::Instant::now();
+    let items = classifier.classify(&text);
+    let contradictions = bb_policy::contradictions::within(&text);
+    let took = started.elapsed();
+    eprintln!(
+        "{} words: checklist and contradictions in {took:?} ({} contradictions)",
+        text.split_whitespace().count(),
+        contradictions.len()
+    );
+    assert_eq!(items.len(), 15);
+    // Generous for an unoptimised test build on a busy machine; the release build is far
+    // below the engine's 200 ms budget.
+    assert!(took.as_millis() < 2_000, "{took:?}");
+}
