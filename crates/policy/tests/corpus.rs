@@ -240,7 +240,7 @@ fn labelled_set_meets_the_targets_and_the_doc_table_is_current() {
 }
 
 #[test]
-fn a_twenty_page_policy_is_classified_quickly() {
+fn a_twenty_page_policy_gets_every_item_in_order() {
     // About 20 pages (~10,000 words): every corpus policy, repeated.
     let dir = corpus_dir();
     let mut one = String::new();
@@ -255,18 +255,15 @@ fn a_twenty_page_policy_is_classified_quickly() {
     while text.split_whitespace().count() < 10_000 {
         text.push_str(&one);
     }
+    // Timing is measured by `cargo xtask bench policy`, not asserted here.
     let classifier = RuleClassifier::new().unwrap();
-    let started = std::time::Instant::now();
     let items = classifier.classify(&text);
-    let contradictions = bb_policy::contradictions::within(&text);
-    let took = started.elapsed();
-    eprintln!(
-        "{} words: checklist and contradictions in {took:?} ({} contradictions)",
-        text.split_whitespace().count(),
-        contradictions.len()
-    );
-    assert_eq!(items.len(), 15);
-    // Generous for an unoptimised test build on a busy machine; the release build is far
-    // below the engine's 200 ms budget.
-    assert!(took.as_millis() < 2_000, "{took:?}");
+    let ids: Vec<&str> = items.iter().map(|i| i.id.as_str()).collect();
+    assert_eq!(ids, bb_policy::checklist::IDS.to_vec());
+    let chars = text.chars().count();
+    for item in &items {
+        for e in &item.evidence {
+            assert!(e.start < e.end && e.end <= chars, "{item:?}");
+        }
+    }
 }
