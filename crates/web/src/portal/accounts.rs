@@ -185,7 +185,7 @@ pub(super) fn nav_of(session: &PortalSession) -> Nav {
 }
 
 /// The signed-in session, or the response that sends the browser where it belongs.
-pub(crate) async fn active(
+pub(super) async fn active(
     state: &AppState,
     headers: &HeaderMap,
 ) -> Result<(String, PortalSession), Response> {

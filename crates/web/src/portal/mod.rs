@@ -23,7 +23,7 @@ mod views;
 
 pub use access::{ACCESS_UPLOAD_LIMIT, upload_limit_for};
 pub(crate) use access::{queue_filter, upload_status};
-pub(crate) use accounts::{active as active_session, ct_eq};
+pub(crate) use accounts::ct_eq;
 pub use apps::UPLOAD_LIMIT;
 pub(crate) use views::render;
 
