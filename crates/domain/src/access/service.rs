@@ -910,7 +910,7 @@ impl Access {
             reason: record.reason.clone(),
         };
         let text = format!(
-            "Production access request for {app} ({org}): {who} made \"{t}\"; it is now {to}.{why}",
+            "Production access request for {app} ({org}): {t} by {who}; it is now {to}.{why}",
             app = row.application_name.as_deref().unwrap_or("an app"),
             org = row.organization_name,
             who = viewer.name,

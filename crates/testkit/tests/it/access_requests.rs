@@ -370,7 +370,7 @@ async fn submission_claim_changes_and_resubmission_notify_the_other_side() {
     assert!(queue.contains(due), "due date in the queue: {queue}");
     assert!(queue.contains("id=\"nav-unread\">1 unread"), "{queue}");
     let (_, notes) = page(&app, &reviewer, "/v2/accounts/notifications/").await;
-    assert!(notes.contains("made \"submit\""), "{notes}");
+    assert!(notes.contains("submit by Ada Lovelace"), "{notes}");
 
     // The reviewer claims: in review, assigned, the developer told.
     let r = staff_move(&app, &reviewer, &id, "claim", "").await;
@@ -380,7 +380,7 @@ async fn submission_claim_changes_and_resubmission_notify_the_other_side() {
     assert!(status.contains("id=\"nav-unread\">1 unread"), "{status}");
     assert!(status.contains("answered 2026-12-04 12:00 UTC"), "{status}");
     let (_, notes) = page(&app, &dev.browser, "/v2/accounts/notifications/").await;
-    assert!(notes.contains("made \"claim\"; it is now in review"), "{notes}");
+    assert!(notes.contains("claim by reviewer@example.org; it is now in review"), "{notes}");
     let (_, after) = page(&app, &dev.browser, &status_path).await;
     assert!(!after.contains("nav-unread"), "read once seen: {after}");
     assert!(app.store.outbox(50).await.unwrap().iter().any(|m| m.recipient == "dev@example.org" && m.subject.starts_with("Production access")));
@@ -415,7 +415,7 @@ async fn submission_claim_changes_and_resubmission_notify_the_other_side() {
     assert!(!staff_view.contains("id=\"move-claim\""), "{staff_view}");
     assert_eq!(staff_view.matches("class=\"sha256\"").count(), 3, "{staff_view}");
     let (_, notes) = page(&app, &reviewer, "/v2/accounts/notifications/").await;
-    assert!(notes.contains("made \"resubmit\""), "{notes}");
+    assert!(notes.contains("resubmit by Ada Lovelace"), "{notes}");
     let _ = reviewer_id;
 }
 
@@ -455,14 +455,21 @@ async fn the_queue_filters_by_state_assignee_and_overdue() {
     // Past the due date: the unanswered one is overdue and highlighted; the claimed one's
     // clock stopped.
     app.clock.advance(Duration::days(5));
-    let (_, overdue) = page(&app, &reviewer, "/v2/staff/access/?due=overdue").await;
+    // Sessions have ended meanwhile: a new staff member signs in, the developer again.
+    let (late, _) = staff(&app, "late@example.org", "reviewer").await;
+    let (_, overdue) = page(&app, &late, "/v2/staff/access/?due=overdue").await;
     assert_eq!(rows(&overdue), 1, "{overdue}");
     assert!(overdue.contains("class=\"queue-row overdue\""), "{overdue}");
     assert!(overdue.contains("Second Org"), "{overdue}");
-    let (_, soon) = page(&app, &reviewer, "/v2/staff/access/?due=soon&assignee=me").await;
+    let (_, soon) = page(&app, &late, &format!("/v2/staff/access/?due=soon&assignee={reviewer_id}")).await;
     assert_eq!(rows(&soon), 1, "overdue counts as due soon: {soon}");
+    assert_eq!(
+        app.portal_login(&second.browser, "two@example.org", "violet tea kettle 42").await.status(),
+        303
+    );
     let (_, status) = page(&app, &second.browser, &format!("{}{b}/", base(&second))).await;
     assert!(status.contains("— overdue"), "{status}");
+    let _ = reviewer;
 }
 
 #[tokio::test]
