@@ -69,7 +69,13 @@ impl AccessConfig {
             &self.time_zone,
             time("open", &self.open)?,
             time("close", &self.close)?,
-            &[Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri],
+            &[
+                Weekday::Mon,
+                Weekday::Tue,
+                Weekday::Wed,
+                Weekday::Thu,
+                Weekday::Fri,
+            ],
         )
         .map_err(|e| format!("[access] {e}"))
     }

@@ -716,7 +716,11 @@ impl Store {
     }
 
     /// Marks every notification of a user read; how many were unread.
-    pub async fn mark_notifications_read(&self, user_id: &str, now: i64) -> Result<u64, StoreError> {
+    pub async fn mark_notifications_read(
+        &self,
+        user_id: &str,
+        now: i64,
+    ) -> Result<u64, StoreError> {
         on_pool!(self, pool => {
             Ok(sqlx::query(
                 "UPDATE access_notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL",

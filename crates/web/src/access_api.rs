@@ -195,7 +195,10 @@ pub(crate) struct ProblemsBody {
 
 fn summary_body(s: RequestSummary) -> SummaryBody {
     SummaryBody {
-        first_response_due: s.clock.as_ref().map(|c| c.due_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        first_response_due: s
+            .clock
+            .as_ref()
+            .map(|c| c.due_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
         overdue: s.clock.as_ref().is_some_and(|c| c.overdue),
         answered: s.clock.as_ref().and_then(|c| c.answered.clone()),
         id: s.id,
@@ -219,7 +222,11 @@ fn request_body(v: RequestView) -> RequestBody {
         contact_email: v.form.contact_email.clone(),
         contact_phone: v.form.contact_phone.clone(),
         attestations: v.form.attestations.clone(),
-        first_response_due: v.summary.clock.as_ref().map(|c| c.due_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        first_response_due: v
+            .summary
+            .clock
+            .as_ref()
+            .map(|c| c.due_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
         overdue: v.summary.clock.as_ref().is_some_and(|c| c.overdue),
         documents: v
             .documents
@@ -264,9 +271,15 @@ fn error(e: AccessError) -> Response {
             }),
         )
             .into_response(),
-        AccessError::Upload { problem, ref message, .. } => detail(upload_status(problem), message.clone()),
+        AccessError::Upload {
+            problem,
+            ref message,
+            ..
+        } => detail(upload_status(problem), message.clone()),
         AccessError::NotFound => detail(StatusCode::NOT_FOUND, "Not found."),
-        e @ (AccessError::StaffOnly | AccessError::OwnersOnly) => detail(StatusCode::FORBIDDEN, e.to_string()),
+        e @ (AccessError::StaffOnly | AccessError::OwnersOnly) => {
+            detail(StatusCode::FORBIDDEN, e.to_string())
+        }
         e @ (AccessError::TermsNotAccepted { .. }
         | AccessError::NotEditable(_)
         | AccessError::Refused(_)
@@ -276,13 +289,25 @@ fn error(e: AccessError) -> Response {
 }
 
 /// The signed-in session; for changes, with its CSRF value in `X-CSRF-Token`.
-async fn session(state: &AppState, headers: &HeaderMap, change: bool) -> Result<PortalSession, Response> {
+async fn session(
+    state: &AppState,
+    headers: &HeaderMap,
+    change: bool,
+) -> Result<PortalSession, Response> {
     let Some(secret) = cookie(headers, "bb_portal").filter(|s| !s.is_empty()) else {
-        return Err(detail(StatusCode::UNAUTHORIZED, "Sign in to the developer portal first."));
+        return Err(detail(
+            StatusCode::UNAUTHORIZED,
+            "Sign in to the developer portal first.",
+        ));
     };
     let session = match state.services.portal.session(secret).await {
         Ok(Some(s)) if s.stage == Stage::Active => s,
-        Ok(_) => return Err(detail(StatusCode::UNAUTHORIZED, "Sign in to the developer portal first.")),
+        Ok(_) => {
+            return Err(detail(
+                StatusCode::UNAUTHORIZED,
+                "Sign in to the developer portal first.",
+            ));
+        }
         Err(e) => return Err(crate::errors::ApiError(e).into_response()),
     };
     if change {
@@ -291,7 +316,10 @@ async fn session(state: &AppState, headers: &HeaderMap, change: bool) -> Result<
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default();
         if !ct_eq(sent, &session.csrf_token) {
-            return Err(detail(StatusCode::FORBIDDEN, "Missing or wrong X-CSRF-Token header."));
+            return Err(detail(
+                StatusCode::FORBIDDEN,
+                "Missing or wrong X-CSRF-Token header.",
+            ));
         }
     }
     Ok(session)
@@ -300,7 +328,11 @@ async fn session(state: &AppState, headers: &HeaderMap, change: bool) -> Result<
 fn viewer(s: &PortalSession) -> Viewer {
     Viewer {
         user_id: s.user_id.clone(),
-        name: if s.name.is_empty() { s.email.clone() } else { s.name.clone() },
+        name: if s.name.is_empty() {
+            s.email.clone()
+        } else {
+            s.name.clone()
+        },
         staff_role: s.staff_role.clone(),
     }
 }
@@ -331,7 +363,12 @@ pub(crate) async fn terms(State(state): State<AppState>, headers: HeaderMap) -> 
         return r;
     }
     match state.services.access.terms().await {
-        Ok(t) => Json(TermsBody { version: t.version, published: t.published, body: t.body }).into_response(),
+        Ok(t) => Json(TermsBody {
+            version: t.version,
+            published: t.published,
+            body: t.body,
+        })
+        .into_response(),
         Err(e) => error(e),
     }
 }
@@ -350,7 +387,12 @@ pub(crate) async fn accept_terms(
         Ok(s) => s,
         Err(r) => return r,
     };
-    match state.services.access.accept_terms(&s.user_id, &org, body.version).await {
+    match state
+        .services
+        .access
+        .accept_terms(&s.user_id, &org, body.version)
+        .await
+    {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => error(e),
     }
@@ -370,7 +412,12 @@ pub(crate) async fn list(State(state): State<AppState>, headers: HeaderMap) -> R
     };
     let mut out = Vec::new();
     for m in memberships {
-        match state.services.access.requests_of(&s.user_id, &m.organization_id).await {
+        match state
+            .services
+            .access
+            .requests_of(&s.user_id, &m.organization_id)
+            .await
+        {
             Ok(list) => out.extend(list.into_iter().map(summary_body)),
             Err(e) => return error(e),
         }
@@ -382,12 +429,21 @@ pub(crate) async fn list(State(state): State<AppState>, headers: HeaderMap) -> R
 #[utoipa::path(post, path = "/v2/access/requests", operation_id = "accessCreateRequest", tag = "Production access",
     request_body = DraftBody,
     responses((status = 201, description = "The new draft.", body = RequestBody), (status = 400, description = "A filled field is wrong.", body = ProblemsBody), (status = 404, description = "Not a member of the organization.", body = bb_proto::DetailBody)))]
-pub(crate) async fn create(State(state): State<AppState>, headers: HeaderMap, Json(body): Json<DraftBody>) -> Response {
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(body): Json<DraftBody>,
+) -> Response {
     let s = match session(&state, &headers, true).await {
         Ok(s) => s,
         Err(r) => return r,
     };
-    match state.services.access.create(&s.user_id, &body.organization, &body.form()).await {
+    match state
+        .services
+        .access
+        .create(&s.user_id, &body.organization, &body.form())
+        .await
+    {
         Ok(id) => view(&state, &s, &id, StatusCode::CREATED).await,
         Err(e) => error(e),
     }
@@ -397,7 +453,11 @@ pub(crate) async fn create(State(state): State<AppState>, headers: HeaderMap, Js
 #[utoipa::path(get, path = "/v2/access/requests/{id}", operation_id = "accessRequest", tag = "Production access",
     params(("id" = String, Path, description = "Request id")),
     responses((status = 200, description = "The request.", body = RequestBody), (status = 404, description = "Not visible to the caller.", body = bb_proto::DetailBody)))]
-pub(crate) async fn read(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+pub(crate) async fn read(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
     let s = match session(&state, &headers, false).await {
         Ok(s) => s,
         Err(r) => return r,
@@ -423,7 +483,12 @@ pub(crate) async fn save_draft(
         Ok(o) => o,
         Err(r) => return r,
     };
-    match state.services.access.save_draft(&s.user_id, &org, &id, &body.form()).await {
+    match state
+        .services
+        .access
+        .save_draft(&s.user_id, &org, &id, &body.form())
+        .await
+    {
         Ok(()) => view(&state, &s, &id, StatusCode::OK).await,
         Err(e) => error(e),
     }
@@ -451,14 +516,27 @@ pub(crate) async fn upload_document(
         Ok(o) => o,
         Err(r) => return r,
     };
-    let too_large = || detail(StatusCode::PAYLOAD_TOO_LARGE, format!("The file is larger than {} MB.", DOCUMENT_MAX_BYTES / (1024 * 1024)));
+    let too_large = || {
+        detail(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "The file is larger than {} MB.",
+                DOCUMENT_MAX_BYTES / (1024 * 1024)
+            ),
+        )
+    };
     let mut file = None;
     loop {
         let mut part = match multipart.next_field().await {
             Ok(Some(p)) => p,
             Ok(None) => break,
             Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return too_large(),
-            Err(_) => return detail(StatusCode::BAD_REQUEST, "The multipart body could not be read."),
+            Err(_) => {
+                return detail(
+                    StatusCode::BAD_REQUEST,
+                    "The multipart body could not be read.",
+                );
+            }
         };
         if part.name() != Some("file") {
             continue;
@@ -475,15 +553,28 @@ pub(crate) async fn upload_document(
                 }
                 Ok(None) => break,
                 Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return too_large(),
-                Err(_) => return detail(StatusCode::BAD_REQUEST, "The multipart body could not be read."),
+                Err(_) => {
+                    return detail(
+                        StatusCode::BAD_REQUEST,
+                        "The multipart body could not be read.",
+                    );
+                }
             }
         }
         file = Some((name, bytes));
     }
     let Some((name, bytes)) = file else {
-        return detail(StatusCode::BAD_REQUEST, "Send the PDF in a part named file.");
+        return detail(
+            StatusCode::BAD_REQUEST,
+            "Send the PDF in a part named file.",
+        );
     };
-    match state.services.access.upload(&s.user_id, &org, &id, kind, &name, bytes).await {
+    match state
+        .services
+        .access
+        .upload(&s.user_id, &org, &id, kind, &name, bytes)
+        .await
+    {
         Ok(d) => (
             StatusCode::CREATED,
             Json(DocumentBody {
@@ -506,7 +597,11 @@ pub(crate) async fn upload_document(
 #[utoipa::path(post, path = "/v2/access/requests/{id}/submit", operation_id = "accessSubmit", tag = "Production access",
     params(("id" = String, Path, description = "Request id")),
     responses((status = 200, description = "Submitted; `first_response_due` set.", body = RequestBody), (status = 400, description = "Missing fields, documents or attestations, by field.", body = ProblemsBody), (status = 409, description = "Terms not accepted, or not in a state to submit.", body = bb_proto::DetailBody)))]
-pub(crate) async fn submit(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+pub(crate) async fn submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
     let s = match session(&state, &headers, true).await {
         Ok(s) => s,
         Err(r) => return r,
@@ -515,7 +610,12 @@ pub(crate) async fn submit(State(state): State<AppState>, headers: HeaderMap, Pa
         Ok(o) => o,
         Err(r) => return r,
     };
-    match state.services.access.submit(&viewer(&s), &org, &id, None).await {
+    match state
+        .services
+        .access
+        .submit(&viewer(&s), &org, &id, None)
+        .await
+    {
         Ok(()) => view(&state, &s, &id, StatusCode::OK).await,
         Err(e) => error(e),
     }
@@ -536,9 +636,17 @@ pub(crate) async fn transition(
         Err(r) => return r,
     };
     let Ok(t) = Transition::parse(&body.transition) else {
-        return detail(StatusCode::BAD_REQUEST, format!("'{}' is not a transition.", body.transition));
+        return detail(
+            StatusCode::BAD_REQUEST,
+            format!("'{}' is not a transition.", body.transition),
+        );
     };
-    match state.services.access.transition(&id, t, &viewer(&s), &body.reason).await {
+    match state
+        .services
+        .access
+        .transition(&id, t, &viewer(&s), &body.reason)
+        .await
+    {
         Ok(()) => view(&state, &s, &id, StatusCode::OK).await,
         Err(e) => error(e),
     }
@@ -548,7 +656,11 @@ pub(crate) async fn transition(
 #[utoipa::path(get, path = "/v2/staff/access/queue", operation_id = "accessQueue", tag = "Production access",
     params(("state" = Option<String>, Query, description = "Only this state"), ("due" = Option<String>, Query, description = "`soon` (8 business hours) or `overdue`"), ("assignee" = Option<String>, Query, description = "`me`, `unassigned` or a reviewer's id")),
     responses((status = 200, description = "The queue.", body = [SummaryBody]), (status = 403, description = "Not staff.", body = bb_proto::DetailBody)))]
-pub(crate) async fn queue(State(state): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+pub(crate) async fn queue(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
     let s = match session(&state, &headers, false).await {
         Ok(s) => s,
         Err(r) => return r,

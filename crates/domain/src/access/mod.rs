@@ -13,9 +13,9 @@ pub mod sla;
 pub mod state;
 
 pub use calendar::{BusinessCalendar, CalendarError, FederalHoliday, Holiday};
+pub use service::{Access, AccessError, QueueFilter, Viewer};
 pub use sla::{Sla, SlaStatus};
 pub use state::{
     AccessState, AccessStatus, Actor, ActorId, AllowedMove, Approval, NameError, Role, Side,
     Transition, TransitionError, TransitionRecord,
 };
-pub use service::{Access, AccessError, QueueFilter, Viewer};

@@ -4,8 +4,8 @@
 //! marker). Text extraction is not here: `crates/policy` extracts it once merged; until
 //! then a document is stored with extraction `pending`.
 
-use crate::apps::RedirectUri;
 use crate::accounts::Email;
+use crate::apps::RedirectUri;
 
 /// Largest document: 10 MB.
 pub const DOCUMENT_MAX_BYTES: usize = 10 * 1024 * 1024;
@@ -389,7 +389,10 @@ mod tests {
         assert_eq!(check_pdf(b"").map_err(|e| e.0), Err(UploadProblem::Invalid));
         let mut big = good.to_vec();
         big.resize(DOCUMENT_MAX_BYTES + 1, b' ');
-        assert_eq!(check_pdf(&big).map_err(|e| e.0), Err(UploadProblem::TooLarge));
+        assert_eq!(
+            check_pdf(&big).map_err(|e| e.0),
+            Err(UploadProblem::TooLarge)
+        );
     }
 
     #[test]
@@ -415,6 +418,9 @@ mod tests {
                 "sale_of_company"
             ]
         );
-        assert_eq!(DocumentKind::parse("privacy_policy"), Some(DocumentKind::PrivacyPolicy));
+        assert_eq!(
+            DocumentKind::parse("privacy_policy"),
+            Some(DocumentKind::PrivacyPolicy)
+        );
     }
 }

@@ -9,9 +9,7 @@
 //! terms of service. See `docs/design/production-access.md`.
 
 use super::calendar::BusinessCalendar;
-use super::request::{
-    CHECKLIST, DocumentKind, RequestForm, UploadProblem, check_form, check_pdf,
-};
+use super::request::{CHECKLIST, DocumentKind, RequestForm, UploadProblem, check_form, check_pdf};
 use super::sla::{Sla, SlaStatus};
 use super::state::{
     AccessState, AccessStatus, Actor, ActorId, Approval, Role, Side, Transition, TransitionError,
@@ -448,7 +446,9 @@ impl Access {
         if version != current {
             return Err(AccessError::Invalid(vec![(
                 "version".into(),
-                format!("version {current} of the terms is now current: read it and accept that one"),
+                format!(
+                    "version {current} of the terms is now current: read it and accept that one"
+                ),
             )]));
         }
         self.deps
@@ -475,11 +475,7 @@ impl Access {
         let running = row.sla_stopped_at.is_none();
         let local = due_at.with_timezone(&calendar.time_zone());
         Some(ClockView {
-            due: format!(
-                "{} ({})",
-                when(due),
-                local.format("%a %Y-%m-%d %H:%M %Z")
-            ),
+            due: format!("{} ({})", when(due), local.format("%a %Y-%m-%d %H:%M %Z")),
             due_at,
             overdue: running && status.overdue,
             due_soon: running && status.remaining.num_hours() < DUE_SOON_HOURS,
@@ -502,7 +498,10 @@ impl Access {
         }
     }
 
-    async fn sandbox_apps(&self, organization_id: &str) -> Result<Vec<(String, String)>, AccessError> {
+    async fn sandbox_apps(
+        &self,
+        organization_id: &str,
+    ) -> Result<Vec<(String, String)>, AccessError> {
         Ok(self
             .deps
             .store
@@ -583,7 +582,11 @@ impl Access {
             application_id: Some(form.application.trim().to_owned()).filter(|a| !a.is_empty()),
             use_case: form.use_case.trim().to_owned(),
             redirect_uris: form.redirect_lines().join("\n"),
-            contact_name: form.contact_name.split_whitespace().collect::<Vec<_>>().join(" "),
+            contact_name: form
+                .contact_name
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" "),
             contact_email: form.contact_email.trim().to_owned(),
             contact_phone: form.contact_phone.trim().to_owned(),
             attestations: form.attestations_stored(),
@@ -633,7 +636,9 @@ impl Access {
         request_id: &str,
         form: &RequestForm,
     ) -> Result<(), AccessError> {
-        let row = self.own_request(user_id, organization_id, request_id).await?;
+        let row = self
+            .own_request(user_id, organization_id, request_id)
+            .await?;
         Self::editable(&row)?;
         let draft = self.checked_draft(organization_id, form, false).await?;
         let states: Vec<&str> = EDITABLE.iter().map(|s| s.as_str()).collect();
@@ -643,7 +648,11 @@ impl Access {
             .save_access_draft(request_id, &draft, &states, self.now().timestamp_millis())
             .await
             .map_err(|e| self.store_error(e))?;
-        if saved { Ok(()) } else { Err(AccessError::Conflict) }
+        if saved {
+            Ok(())
+        } else {
+            Err(AccessError::Conflict)
+        }
     }
 
     /// Stores an uploaded document as the next version of its kind (never replacing one):
@@ -657,7 +666,9 @@ impl Access {
         file_name: &str,
         bytes: Vec<u8>,
     ) -> Result<DocumentView, AccessError> {
-        let row = self.own_request(user_id, organization_id, request_id).await?;
+        let row = self
+            .own_request(user_id, organization_id, request_id)
+            .await?;
         Self::editable(&row)?;
         if let Err((problem, why)) = check_pdf(&bytes) {
             return Err(AccessError::Upload {
@@ -692,7 +703,12 @@ impl Access {
             .insert_access_document(&doc)
             .await
             .map_err(|e| self.store_error(e))?;
-        tracing::info!(request_id, kind = kind.as_str(), version = stored.version, "document stored");
+        tracing::info!(
+            request_id,
+            kind = kind.as_str(),
+            version = stored.version,
+            "document stored"
+        );
         Ok(document_view(stored))
     }
 
@@ -715,7 +731,11 @@ impl Access {
 
     /// The request if the viewer may see it: staff every request past the draft, members
     /// their organization's.
-    async fn visible(&self, viewer: &Viewer, request_id: &str) -> Result<AccessRequestRow, AccessError> {
+    async fn visible(
+        &self,
+        viewer: &Viewer,
+        request_id: &str,
+    ) -> Result<AccessRequestRow, AccessError> {
         let row = self.row(request_id).await?.ok_or(AccessError::NotFound)?;
         if viewer.staff().is_some() {
             if row.state == AccessState::Draft.as_str() {
@@ -728,7 +748,11 @@ impl Access {
     }
 
     /// The request's page for the viewer (developer of its organization, or staff).
-    pub async fn view(&self, viewer: &Viewer, request_id: &str) -> Result<RequestView, AccessError> {
+    pub async fn view(
+        &self,
+        viewer: &Viewer,
+        request_id: &str,
+    ) -> Result<RequestView, AccessError> {
         let row = self.visible(viewer, request_id).await?;
         let store = &self.deps.store;
         let documents = store
@@ -786,7 +810,11 @@ impl Access {
         })
     }
 
-    async fn actor_for(&self, viewer: &Viewer, row: &AccessRequestRow) -> Result<Actor, AccessError> {
+    async fn actor_for(
+        &self,
+        viewer: &Viewer,
+        row: &AccessRequestRow,
+    ) -> Result<Actor, AccessError> {
         if let Some(role) = viewer.staff() {
             return Ok(Actor::new(viewer.user_id.clone(), role));
         }
@@ -805,7 +833,9 @@ impl Access {
         request_id: &str,
         form: Option<&RequestForm>,
     ) -> Result<(), AccessError> {
-        let row = self.own_request(&viewer.user_id, organization_id, request_id).await?;
+        let row = self
+            .own_request(&viewer.user_id, organization_id, request_id)
+            .await?;
         if let Some(form) = form {
             self.save_draft(&viewer.user_id, organization_id, request_id, form)
                 .await?;
@@ -923,7 +953,13 @@ impl Access {
             },
         );
         let (notes, mails) = self
-            .notices(&row, record.notify(), row.assignee.as_deref(), &text, now_ms)
+            .notices(
+                &row,
+                record.notify(),
+                row.assignee.as_deref(),
+                &text,
+                now_ms,
+            )
             .await?;
         let moved = self
             .deps
@@ -935,7 +971,12 @@ impl Access {
             return Err(AccessError::Conflict);
         }
         self.mail.notify();
-        tracing::info!(request_id, transition = transition.as_str(), to = next.state().as_str(), "production-access transition");
+        tracing::info!(
+            request_id,
+            transition = transition.as_str(),
+            to = next.state().as_str(),
+            "production-access transition"
+        );
         Ok(())
     }
 
@@ -962,8 +1003,10 @@ impl Access {
                 developer_path(&row.organization_id, &row.id),
             ),
             Side::Team => {
-                let staff: Vec<StaffRow> =
-                    store.staff_members().await.map_err(|e| self.store_error(e))?;
+                let staff: Vec<StaffRow> = store
+                    .staff_members()
+                    .await
+                    .map_err(|e| self.store_error(e))?;
                 let chosen: Vec<(String, String)> = staff
                     .iter()
                     .filter(|s| assignee.is_none_or(|a| a == s.id))
@@ -992,7 +1035,9 @@ impl Access {
         let link = format!("{}{path}", base.trim_end_matches('/'));
         let subject = format!(
             "Production access: {}",
-            row.application_name.as_deref().unwrap_or(&row.organization_name)
+            row.application_name
+                .as_deref()
+                .unwrap_or(&row.organization_name)
         );
         let mut notes = Vec::new();
         let mut mails = Vec::new();
@@ -1080,7 +1125,11 @@ impl Access {
             .map_err(|e| self.store_error(e))?
             .into_iter()
             .map(|s| {
-                let label = if s.name.is_empty() { s.email } else { format!("{} ({})", s.name, s.email) };
+                let label = if s.name.is_empty() {
+                    s.email
+                } else {
+                    format!("{} ({})", s.name, s.email)
+                };
                 (s.id, label)
             })
             .collect())
@@ -1124,7 +1173,10 @@ impl Access {
     }
 
     /// A user's newest notifications (at most 100).
-    pub async fn notifications(&self, viewer: &Viewer) -> Result<Vec<NotificationView>, AccessError> {
+    pub async fn notifications(
+        &self,
+        viewer: &Viewer,
+    ) -> Result<Vec<NotificationView>, AccessError> {
         let staff = viewer.staff().is_some();
         Ok(self
             .deps

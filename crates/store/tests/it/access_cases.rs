@@ -7,8 +7,8 @@
 use crate::backends::Fixture;
 use crate::cases::{user, with_developer};
 use bb_store::{
-    AccessDraft, AccessStatusChange, NewAccessDocument, NewAccessRequest, NewMail,
-    NewNotification, SlaChange, TermsAcceptanceRow, TermsRow,
+    AccessDraft, AccessStatusChange, NewAccessDocument, NewAccessRequest, NewMail, NewNotification,
+    SlaChange, TermsAcceptanceRow, TermsRow,
 };
 
 fn terms(version: i64, published_at: i64) -> TermsRow {
@@ -84,10 +84,24 @@ pub async fn terms_versions_are_published_once_and_accepted_per_organization(f: 
     let org = f.store.organizations_of(&dev).await.unwrap()[0].id.clone();
     assert_eq!(f.store.current_terms(10_000).await.unwrap(), None);
     assert!(f.store.ensure_terms_version(&terms(1, 100)).await.unwrap());
-    assert!(!f.store.ensure_terms_version(&terms(1, 999)).await.unwrap(), "idempotent");
-    assert!(f.store.ensure_terms_version(&terms(2, 5_000)).await.unwrap());
-    assert_eq!(f.store.current_terms(1_000).await.unwrap(), Some(terms(1, 100)));
-    assert_eq!(f.store.current_terms(5_000).await.unwrap(), Some(terms(2, 5_000)));
+    assert!(
+        !f.store.ensure_terms_version(&terms(1, 999)).await.unwrap(),
+        "idempotent"
+    );
+    assert!(
+        f.store
+            .ensure_terms_version(&terms(2, 5_000))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        f.store.current_terms(1_000).await.unwrap(),
+        Some(terms(1, 100))
+    );
+    assert_eq!(
+        f.store.current_terms(5_000).await.unwrap(),
+        Some(terms(2, 5_000))
+    );
 
     let acceptance = TermsAcceptanceRow {
         organization_id: org.clone(),
@@ -128,14 +142,27 @@ pub async fn access_requests_keep_every_document_version_and_move_conditionally(
         attestations: "collection,consent".into(),
         ..AccessDraft::default()
     };
-    assert!(f.store.save_access_draft("req-1", &draft, &["draft", "changes_requested"], 2_000).await.unwrap());
-    assert!(!f.store.save_access_draft("req-1", &draft, &["changes_requested"], 2_000).await.unwrap());
+    assert!(
+        f.store
+            .save_access_draft("req-1", &draft, &["draft", "changes_requested"], 2_000)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !f.store
+            .save_access_draft("req-1", &draft, &["changes_requested"], 2_000)
+            .await
+            .unwrap()
+    );
     let row = f.store.access_request("req-1").await.unwrap().unwrap();
     assert_eq!(row.use_case, "Timeline of claims");
     assert_eq!(row.attestations, "collection,consent");
     assert_eq!(row.organization_name, "Org 1");
     assert_eq!(f.store.access_requests_of(&org).await.unwrap().len(), 1);
-    assert!(f.store.access_queue().await.unwrap().is_empty(), "drafts are not queued");
+    assert!(
+        f.store.access_queue().await.unwrap().is_empty(),
+        "drafts are not queued"
+    );
 
     // Documents: versions 1, 2 of terms, 1 of the privacy policy; never overwritten.
     for (kind, byte) in [("terms", 1u8), ("terms", 2), ("privacy_policy", 3)] {
@@ -166,29 +193,73 @@ pub async fn access_requests_keep_every_document_version_and_move_conditionally(
             ("terms".to_owned(), 2)
         ]
     );
-    let first_terms = docs.iter().find(|d| d.kind == "terms" && d.version == 1).unwrap();
+    let first_terms = docs
+        .iter()
+        .find(|d| d.kind == "terms" && d.version == 1)
+        .unwrap();
     assert_eq!(first_terms.extraction, "pending");
     assert_eq!(first_terms.extracted_text, None);
     assert_eq!(
-        f.store.access_document_bytes("req-1", first_terms.id).await.unwrap(),
+        f.store
+            .access_document_bytes("req-1", first_terms.id)
+            .await
+            .unwrap(),
         Some(("terms.pdf".to_owned(), vec![1u8; 10]))
     );
-    assert_eq!(f.store.access_document_bytes("other", first_terms.id).await.unwrap(), None);
+    assert_eq!(
+        f.store
+            .access_document_bytes("other", first_terms.id)
+            .await
+            .unwrap(),
+        None
+    );
 
     // Submit: the clock starts, the team is told.
     let mut submit = change("draft", "submitted", "submit", &dev, 4_000);
     submit.role = "developer".into();
     submit.submitted_at = Some(4_000);
     submit.terms_version = Some(1);
-    submit.sla = SlaChange::Start { started: 4_000, due: 90_000 };
-    assert!(f.store.apply_access_transition(&submit, &[note("user-2", 4_000)], &[mail("dev2@example.org", 4_000)]).await.unwrap());
+    submit.sla = SlaChange::Start {
+        started: 4_000,
+        due: 90_000,
+    };
+    assert!(
+        f.store
+            .apply_access_transition(
+                &submit,
+                &[note("user-2", 4_000)],
+                &[mail("dev2@example.org", 4_000)]
+            )
+            .await
+            .unwrap()
+    );
     // The same move again is stale: nothing written.
-    assert!(!f.store.apply_access_transition(&submit, &[note("user-2", 4_001)], &[mail("x@example.org", 4_001)]).await.unwrap());
+    assert!(
+        !f.store
+            .apply_access_transition(
+                &submit,
+                &[note("user-2", 4_001)],
+                &[mail("x@example.org", 4_001)]
+            )
+            .await
+            .unwrap()
+    );
     let row = f.store.access_request("req-1").await.unwrap().unwrap();
-    assert_eq!((row.state.as_str(), row.submitted_at, row.terms_version), ("submitted", Some(4_000), Some(1)));
-    assert_eq!((row.sla_started_at, row.sla_due_at, row.sla_stopped_at), (Some(4_000), Some(90_000), None));
+    assert_eq!(
+        (row.state.as_str(), row.submitted_at, row.terms_version),
+        ("submitted", Some(4_000), Some(1))
+    );
+    assert_eq!(
+        (row.sla_started_at, row.sla_due_at, row.sla_stopped_at),
+        (Some(4_000), Some(90_000), None)
+    );
     assert_eq!(f.store.access_queue().await.unwrap().len(), 1);
-    assert!(!f.store.save_access_draft("req-1", &draft, &["draft", "changes_requested"], 4_500).await.unwrap());
+    assert!(
+        !f.store
+            .save_access_draft("req-1", &draft, &["draft", "changes_requested"], 4_500)
+            .await
+            .unwrap()
+    );
 
     // Two claims at once: exactly one lands.
     let mut claim_a = change("submitted", "in_review", "claim", "user-2", 5_000);
@@ -214,19 +285,62 @@ pub async fn access_requests_keep_every_document_version_and_move_conditionally(
     // Four-eyes columns are part of the condition.
     let mut approve = change("in_review", "approved", "approve", "user-2", 6_000);
     approve.approved_by = Some("user-2".into());
-    assert!(f.store.apply_access_transition(&approve, &[], &[]).await.unwrap());
+    assert!(
+        f.store
+            .apply_access_transition(&approve, &[], &[])
+            .await
+            .unwrap()
+    );
     let mut confirm = change("approved", "approved", "confirm_approval", "user-9", 6_100);
     confirm.from_approved_by = Some("user-2".into());
     confirm.approved_by = Some("user-2".into());
     confirm.confirmed_by = Some("user-9".into());
-    assert!(f.store.apply_access_transition(&confirm, &[], &[]).await.unwrap());
-    assert!(!f.store.apply_access_transition(&confirm, &[], &[]).await.unwrap(), "already confirmed");
+    assert!(
+        f.store
+            .apply_access_transition(&confirm, &[], &[])
+            .await
+            .unwrap()
+    );
+    assert!(
+        !f.store
+            .apply_access_transition(&confirm, &[], &[])
+            .await
+            .unwrap(),
+        "already confirmed"
+    );
     let row = f.store.access_request("req-1").await.unwrap().unwrap();
-    assert_eq!((row.approved_by.as_deref(), row.confirmed_by.as_deref()), (Some("user-2"), Some("user-9")));
+    assert_eq!(
+        (row.approved_by.as_deref(), row.confirmed_by.as_deref()),
+        (Some("user-2"), Some("user-9"))
+    );
 
     // Assignment is conditional on the state too.
-    assert!(f.store.assign_access_request("req-1", "approved", "user-2", 7_000, &[note("user-2", 7_000)], &[]).await.unwrap());
-    assert!(!f.store.assign_access_request("req-1", "draft", "user-2", 7_000, &[note("user-2", 7_001)], &[]).await.unwrap());
+    assert!(
+        f.store
+            .assign_access_request(
+                "req-1",
+                "approved",
+                "user-2",
+                7_000,
+                &[note("user-2", 7_000)],
+                &[]
+            )
+            .await
+            .unwrap()
+    );
+    assert!(
+        !f.store
+            .assign_access_request(
+                "req-1",
+                "draft",
+                "user-2",
+                7_000,
+                &[note("user-2", 7_001)],
+                &[]
+            )
+            .await
+            .unwrap()
+    );
 
     // Notifications: one for the reviewer from the submission and one from the
     // assignment; the developer's from the winning claim only.
@@ -235,8 +349,18 @@ pub async fn access_requests_keep_every_document_version_and_move_conditionally(
     let notes = f.store.notifications_of("user-2", 10).await.unwrap();
     assert_eq!(notes[0].body, "note at 7000");
     assert_eq!(notes[0].organization_id.as_deref(), Some(org.as_str()));
-    assert_eq!(f.store.mark_notifications_read("user-2", 8_000).await.unwrap(), 2);
+    assert_eq!(
+        f.store
+            .mark_notifications_read("user-2", 8_000)
+            .await
+            .unwrap(),
+        2
+    );
     assert_eq!(f.store.unread_notifications("user-2").await.unwrap(), 0);
     let outbox = f.store.outbox(10).await.unwrap();
-    assert_eq!(outbox.len(), 1, "the stale submission queued nothing: {outbox:?}");
+    assert_eq!(
+        outbox.len(),
+        1,
+        "the stale submission queued nothing: {outbox:?}"
+    );
 }

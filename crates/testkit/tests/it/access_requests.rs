@@ -169,7 +169,12 @@ async fn staff(app: &TestApp, email: &str, role: &str) -> (reqwest::Client, Stri
     let secret = TotpSecret::from_bytes(base32_decode(&html[start..end]));
     let code = secret.code_at(step_of(app.clock.now().timestamp()));
     let r = app
-        .post_with_csrf(&browser, "/v2/accounts/mfa/enrol", &csrf, &[("code", &code)])
+        .post_with_csrf(
+            &browser,
+            "/v2/accounts/mfa/enrol",
+            &csrf,
+            &[("code", &code)],
+        )
         .await;
     assert_eq!(r.status(), 303);
     (browser, created.id)
@@ -234,23 +239,44 @@ async fn terms_of_service_must_be_accepted_before_a_submission() {
     let r = post_form(&app, &dev, &id, "submit", &full_fields(&dev, &[]), files()).await;
     assert_eq!(r.status(), 409);
     let html = r.text().await.unwrap();
-    assert!(html.contains("must accept version 1 of the terms of service"), "{html}");
-    assert!(html.contains("Shows enrollees a timeline"), "entries kept: {html}");
+    assert!(
+        html.contains("must accept version 1 of the terms of service"),
+        "{html}"
+    );
+    assert!(
+        html.contains("Shows enrollees a timeline"),
+        "entries kept: {html}"
+    );
     let (_, status) = page(&app, &dev.browser, &format!("{}{id}/", base(&dev))).await;
     assert!(status.contains("id=\"request-state\">draft<"), "{status}");
 
     // A stale version is refused; the current one accepted and recorded.
     let r = app
-        .submit(&dev.browser, &format!("{}terms", base(&dev)), &[("version", "7")])
+        .submit(
+            &dev.browser,
+            &format!("{}terms", base(&dev)),
+            &[("version", "7")],
+        )
         .await;
     assert_eq!(r.status(), 400);
     accept_terms(&app, &dev).await;
     let (_, html) = page(&app, &dev.browser, &base(&dev)).await;
     assert!(html.contains("accepted version 1"), "{html}");
-    let r = post_form(&app, &dev, &id, "submit", &full_fields(&dev, &[]), Vec::new()).await;
+    let r = post_form(
+        &app,
+        &dev,
+        &id,
+        "submit",
+        &full_fields(&dev, &[]),
+        Vec::new(),
+    )
+    .await;
     assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
     let (_, status) = page(&app, &dev.browser, &format!("{}{id}/", base(&dev))).await;
-    assert!(status.contains("id=\"request-state\">submitted<"), "{status}");
+    assert!(
+        status.contains("id=\"request-state\">submitted<"),
+        "{status}"
+    );
     assert!(status.contains("version 1"), "{status}");
 }
 
@@ -259,7 +285,10 @@ async fn drafts_save_partially_and_bad_files_are_refused_next_to_their_field() {
     let app = spawn_app().await;
     let dev = dev_with_app(&app, "dev@example.org", "Timeline Inc").await;
     let id = start(&app, &dev).await;
-    let partial = vec![("use_case".to_owned(), "Only the use case so far.".to_owned())];
+    let partial = vec![(
+        "use_case".to_owned(),
+        "Only the use case so far.".to_owned(),
+    )];
     let r = post_form(&app, &dev, &id, "save", &partial, Vec::new()).await;
     assert_eq!(r.status(), 303);
     assert_eq!(location(&r), format!("{}{id}/edit?done=saved", base(&dev)));
@@ -268,7 +297,10 @@ async fn drafts_save_partially_and_bad_files_are_refused_next_to_their_field() {
 
     // A bad value is refused even in a draft, with the entries kept.
     let mut bad = partial.clone();
-    bad.push(("redirect_uris".into(), "http://timeline.example.org/cb".into()));
+    bad.push((
+        "redirect_uris".into(),
+        "http://timeline.example.org/cb".into(),
+    ));
     let r = post_form(&app, &dev, &id, "save", &bad, Vec::new()).await;
     assert_eq!(r.status(), 400);
     let html = r.text().await.unwrap();
@@ -276,37 +308,85 @@ async fn drafts_save_partially_and_bad_files_are_refused_next_to_their_field() {
     assert!(html.contains("http://timeline.example.org/cb"), "{html}");
 
     // Not a PDF: 415; too large: 413; cut off: 400; each next to its field.
-    let r = post_form(&app, &dev, &id, "save", &partial, vec![("terms", b"GIF89a not a pdf".to_vec(), "image/gif")]).await;
+    let r = post_form(
+        &app,
+        &dev,
+        &id,
+        "save",
+        &partial,
+        vec![("terms", b"GIF89a not a pdf".to_vec(), "image/gif")],
+    )
+    .await;
     assert_eq!(r.status(), 415);
     let html = r.text().await.unwrap();
     assert!(html.contains("id=\"terms-error\""), "{html}");
     assert!(html.contains("is not a PDF"), "{html}");
-    assert!(html.contains("Only the use case so far."), "entries kept: {html}");
+    assert!(
+        html.contains("Only the use case so far."),
+        "entries kept: {html}"
+    );
     let mut big = pdf("big");
     big.resize(10 * 1024 * 1024 + 10, b' ');
-    let r = post_form(&app, &dev, &id, "save", &partial, vec![("privacy_policy", big, "application/pdf")]).await;
+    let r = post_form(
+        &app,
+        &dev,
+        &id,
+        "save",
+        &partial,
+        vec![("privacy_policy", big, "application/pdf")],
+    )
+    .await;
     assert_eq!(r.status(), 413);
     let html = r.text().await.unwrap();
     assert!(html.contains("id=\"privacy_policy-error\""), "{html}");
     assert!(html.contains("larger than 10 MB"), "{html}");
-    let r = post_form(&app, &dev, &id, "save", &partial, vec![("terms", b"%PDF-1.4\n1 0 obj".to_vec(), "application/pdf")]).await;
+    let r = post_form(
+        &app,
+        &dev,
+        &id,
+        "save",
+        &partial,
+        vec![("terms", b"%PDF-1.4\n1 0 obj".to_vec(), "application/pdf")],
+    )
+    .await;
     assert_eq!(r.status(), 400);
-    assert!(r.text().await.unwrap().contains("damaged or incomplete PDF"));
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("damaged or incomplete PDF")
+    );
 
     // Two versions of the terms are both kept, with their SHA-256.
     for label in ["one", "two"] {
-        let r = post_form(&app, &dev, &id, "save", &partial, vec![("terms", pdf(label), "application/pdf")]).await;
+        let r = post_form(
+            &app,
+            &dev,
+            &id,
+            "save",
+            &partial,
+            vec![("terms", pdf(label), "application/pdf")],
+        )
+        .await;
         assert_eq!(r.status(), 303);
     }
     let (_, status) = page(&app, &dev.browser, &format!("{}{id}/", base(&dev))).await;
     assert_eq!(status.matches("class=\"sha256\"").count(), 2, "{status}");
     assert!(status.contains("pending extraction"), "{status}");
-    let sha: String = <sha2::Sha256 as sha2::Digest>::digest(pdf("two")).iter().map(|b| format!("{b:02x}")).collect();
+    let sha: String = <sha2::Sha256 as sha2::Digest>::digest(pdf("two"))
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     assert!(status.contains(&sha), "{status}");
     let link_at = status.find("/documents/").unwrap();
     let start_at = status[..link_at].rfind('"').unwrap() + 1;
     let end_at = link_at + status[link_at..].find('"').unwrap();
-    let r = dev.browser.get(app.url(&status[start_at..end_at])).send().await.unwrap();
+    let r = dev
+        .browser
+        .get(app.url(&status[start_at..end_at]))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "application/pdf");
     assert!(r.bytes().await.unwrap().starts_with(b"%PDF-"));
@@ -334,14 +414,27 @@ async fn a_missing_attestation_is_named_and_nothing_is_lost() {
     assert_eq!(r.status(), 400);
     let html = r.text().await.unwrap();
     assert!(html.contains("id=\"attest_vendors-error\""), "{html}");
-    assert!(html.contains("aria-describedby=\"attest_vendors-error\""), "{html}");
+    assert!(
+        html.contains("aria-describedby=\"attest_vendors-error\""),
+        "{html}"
+    );
     assert!(!html.contains("id=\"attest_breach-error\""), "{html}");
     // Saved: reloading shows every entry and the documents.
     let (_, html) = page(&app, &dev.browser, &format!("{}{id}/edit", base(&dev))).await;
     assert!(html.contains("Shows enrollees a timeline"), "{html}");
-    assert!(html.contains("id=\"attest_breach\" name=\"attest_breach\" value=\"on\" checked"), "{html}");
-    assert!(!html.contains("id=\"attest_vendors\" name=\"attest_vendors\" value=\"on\" checked"), "{html}");
-    assert_eq!(html.matches("class=\"document-version\"").count(), 2, "{html}");
+    assert!(
+        html.contains("id=\"attest_breach\" name=\"attest_breach\" value=\"on\" checked"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("id=\"attest_vendors\" name=\"attest_vendors\" value=\"on\" checked"),
+        "{html}"
+    );
+    assert_eq!(
+        html.matches("class=\"document-version\"").count(),
+        2,
+        "{html}"
+    );
     let (_, status) = page(&app, &dev.browser, &format!("{}{id}/", base(&dev))).await;
     assert!(status.contains("id=\"request-state\">draft<"), "{status}");
 }
@@ -358,14 +451,26 @@ async fn submission_claim_changes_and_resubmission_notify_the_other_side() {
     // opening end Tuesday 17:00 New York = 22:00 UTC.
     let due = "2026-12-08 22:00 UTC";
     let (_, status) = page(&app, &dev.browser, &status_path).await;
-    assert!(status.contains("id=\"request-state\">submitted<"), "{status}");
-    assert!(status.contains(due), "due date shown to the developer: {status}");
+    assert!(
+        status.contains("id=\"request-state\">submitted<"),
+        "{status}"
+    );
+    assert!(
+        status.contains(due),
+        "due date shown to the developer: {status}"
+    );
     let outbox = app.store.outbox(50).await.unwrap();
     let to_team = outbox
         .iter()
-        .find(|m| m.recipient == "reviewer@example.org" && m.subject.starts_with("Production access"))
+        .find(|m| {
+            m.recipient == "reviewer@example.org" && m.subject.starts_with("Production access")
+        })
         .expect("the reviewers are e-mailed");
-    assert!(to_team.body_text.contains(&format!("/v2/staff/access/requests/{id}/")));
+    assert!(
+        to_team
+            .body_text
+            .contains(&format!("/v2/staff/access/requests/{id}/"))
+    );
     let (_, queue) = page(&app, &reviewer, "/v2/staff/access/").await;
     assert!(queue.contains(due), "due date in the queue: {queue}");
     assert!(queue.contains("id=\"nav-unread\">1 unread"), "{queue}");
@@ -376,11 +481,17 @@ async fn submission_claim_changes_and_resubmission_notify_the_other_side() {
     let r = staff_move(&app, &reviewer, &id, "claim", "").await;
     assert_eq!(r.status(), 303);
     let (_, status) = page(&app, &dev.browser, &status_path).await;
-    assert!(status.contains("id=\"request-state\">in_review<"), "{status}");
+    assert!(
+        status.contains("id=\"request-state\">in_review<"),
+        "{status}"
+    );
     assert!(status.contains("id=\"nav-unread\">1 unread"), "{status}");
     assert!(status.contains("answered 2026-12-04 12:00 UTC"), "{status}");
     let (_, notes) = page(&app, &dev.browser, "/v2/accounts/notifications/").await;
-    assert!(notes.contains("claim by reviewer@example.org; it is now in review"), "{notes}");
+    assert!(
+        notes.contains("claim by reviewer@example.org; it is now in review"),
+        "{notes}"
+    );
     let (_, after) = page(&app, &dev.browser, &status_path).await;
     assert!(!after.contains("nav-unread"), "read once seen: {after}");
     assert!(app.store.outbox(50).await.unwrap().iter().any(|m| m.recipient == "dev@example.org" && m.subject.starts_with("Production access")));
@@ -393,7 +504,10 @@ async fn submission_claim_changes_and_resubmission_notify_the_other_side() {
     let r = staff_move(&app, &reviewer, &id, "request_changes", reason).await;
     assert_eq!(r.status(), 303);
     let (_, status) = page(&app, &dev.browser, &status_path).await;
-    assert!(status.contains("id=\"request-state\">changes_requested<"), "{status}");
+    assert!(
+        status.contains("id=\"request-state\">changes_requested<"),
+        "{status}"
+    );
     assert!(status.contains(reason), "{status}");
     assert!(status.contains("id=\"edit-request\""), "{status}");
 
@@ -409,11 +523,21 @@ async fn submission_claim_changes_and_resubmission_notify_the_other_side() {
     .await;
     assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
     let (_, staff_view) = page(&app, &reviewer, &format!("/v2/staff/access/requests/{id}/")).await;
-    assert!(staff_view.contains("id=\"request-state\">in_review<"), "{staff_view}");
+    assert!(
+        staff_view.contains("id=\"request-state\">in_review<"),
+        "{staff_view}"
+    );
     assert!(staff_view.contains(">resubmit<"), "history: {staff_view}");
-    assert!(staff_view.contains("id=\"move-request_changes\""), "{staff_view}");
+    assert!(
+        staff_view.contains("id=\"move-request_changes\""),
+        "{staff_view}"
+    );
     assert!(!staff_view.contains("id=\"move-claim\""), "{staff_view}");
-    assert_eq!(staff_view.matches("class=\"sha256\"").count(), 3, "{staff_view}");
+    assert_eq!(
+        staff_view.matches("class=\"sha256\"").count(),
+        3,
+        "{staff_view}"
+    );
     let (_, notes) = page(&app, &reviewer, "/v2/accounts/notifications/").await;
     assert!(notes.contains("resubmit by Ada Lovelace"), "{notes}");
     let _ = reviewer_id;
@@ -436,10 +560,20 @@ async fn the_queue_filters_by_state_assignee_and_overdue() {
     assert_eq!(rows(&overdue), 0, "{overdue}");
 
     // The reviewer claims one; the admin assigns the other to the reviewer.
-    assert_eq!(staff_move(&app, &reviewer, &a, "claim", "").await.status(), 303);
-    let (_, csrf) = app.form_page(&admin, &format!("/v2/staff/access/requests/{b}/")).await;
+    assert_eq!(
+        staff_move(&app, &reviewer, &a, "claim", "").await.status(),
+        303
+    );
+    let (_, csrf) = app
+        .form_page(&admin, &format!("/v2/staff/access/requests/{b}/"))
+        .await;
     let r = app
-        .post_with_csrf(&admin, &format!("/v2/staff/access/requests/{b}/assign"), &csrf, &[("assignee", &reviewer_id)])
+        .post_with_csrf(
+            &admin,
+            &format!("/v2/staff/access/requests/{b}/assign"),
+            &csrf,
+            &[("assignee", &reviewer_id)],
+        )
         .await;
     assert_eq!(r.status(), 303);
     let (_, mine) = page(&app, &reviewer, "/v2/staff/access/?assignee=me").await;
@@ -461,10 +595,17 @@ async fn the_queue_filters_by_state_assignee_and_overdue() {
     assert_eq!(rows(&overdue), 1, "{overdue}");
     assert!(overdue.contains("class=\"queue-row overdue\""), "{overdue}");
     assert!(overdue.contains("Second Org"), "{overdue}");
-    let (_, soon) = page(&app, &late, &format!("/v2/staff/access/?due=soon&assignee={reviewer_id}")).await;
+    let (_, soon) = page(
+        &app,
+        &late,
+        &format!("/v2/staff/access/?due=soon&assignee={reviewer_id}"),
+    )
+    .await;
     assert_eq!(rows(&soon), 1, "overdue counts as due soon: {soon}");
     assert_eq!(
-        app.portal_login(&second.browser, "two@example.org", "violet tea kettle 42").await.status(),
+        app.portal_login(&second.browser, "two@example.org", "violet tea kettle 42")
+            .await
+            .status(),
         303
     );
     let (_, status) = page(&app, &second.browser, &format!("{}{b}/", base(&second))).await;
@@ -486,11 +627,24 @@ async fn developers_get_403_on_staff_pages_and_staff_cannot_see_drafts() {
         assert_eq!(status, 403, "{path}");
     }
     let (reviewer, _) = staff(&app, "reviewer@example.org", "reviewer").await;
-    let (status, _) = page(&app, &reviewer, &format!("/v2/staff/access/requests/{draft}/")).await;
+    let (status, _) = page(
+        &app,
+        &reviewer,
+        &format!("/v2/staff/access/requests/{draft}/"),
+    )
+    .await;
     assert_eq!(status, 404, "drafts stay the developer's");
     // Another organization's developer does not see the request.
     let other = dev_with_app(&app, "other@example.org", "Other Org").await;
-    let (status, _) = page(&app, &other.browser, &format!("/v2/accounts/organizations/{}/production-access/{draft}/", dev.org)).await;
+    let (status, _) = page(
+        &app,
+        &other.browser,
+        &format!(
+            "/v2/accounts/organizations/{}/production-access/{draft}/",
+            dev.org
+        ),
+    )
+    .await;
     assert_eq!(status, 404);
 }
 
@@ -519,7 +673,11 @@ async fn of_two_concurrent_claims_one_wins_and_the_other_is_told() {
         "{html}"
     );
     let (_, view) = page(&app, &first, &page_path).await;
-    assert_eq!(view.matches("<tr class=\"history\">").count(), 2, "submit and one claim: {view}");
+    assert_eq!(
+        view.matches("<tr class=\"history\">").count(),
+        2,
+        "submit and one claim: {view}"
+    );
 }
 
 #[tokio::test]
@@ -535,7 +693,13 @@ async fn the_json_api_drives_the_same_process() {
             .header("x-csrf-token", csrf.clone())
     };
     // No CSRF header: refused.
-    let r = dev.browser.post(app.url("/v2/access/requests")).json(&serde_json::json!({"organization": dev.org})).send().await.unwrap();
+    let r = dev
+        .browser
+        .post(app.url("/v2/access/requests"))
+        .json(&serde_json::json!({"organization": dev.org}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 403);
     let r = api(reqwest::Method::POST, "/v2/access/requests")
         .json(&serde_json::json!({"organization": dev.org, "use_case": "Timeline"}))
@@ -556,7 +720,14 @@ async fn the_json_api_drives_the_same_process() {
         "contact_phone": "+1 202 555 0123",
         "attestations": CHECKLIST,
     });
-    let r = api(reqwest::Method::PUT, &format!("/v2/access/requests/{id}/draft")).json(&draft).send().await.unwrap();
+    let r = api(
+        reqwest::Method::PUT,
+        &format!("/v2/access/requests/{id}/draft"),
+    )
+    .json(&draft)
+    .send()
+    .await
+    .unwrap();
     assert_eq!(r.status(), 200);
     for (kind, body, want) in [
         ("terms", b"not a pdf".to_vec(), 415),
@@ -564,30 +735,78 @@ async fn the_json_api_drives_the_same_process() {
         ("privacy_policy", pdf("p"), 201),
     ] {
         let form = Form::new().part("file", Part::bytes(body).file_name("doc.pdf"));
-        let r = api(reqwest::Method::POST, &format!("/v2/access/requests/{id}/documents/{kind}")).multipart(form).send().await.unwrap();
-        assert_eq!(r.status(), want, "{kind}");
-    }
-    let r = api(reqwest::Method::POST, &format!("/v2/access/requests/{id}/submit")).send().await.unwrap();
-    assert_eq!(r.status(), 409, "terms first");
-    let r = api(reqwest::Method::GET, "/v2/access/terms").send().await.unwrap();
-    let terms: serde_json::Value = r.json().await.unwrap();
-    assert_eq!(terms["version"], 1);
-    let r = api(reqwest::Method::POST, &format!("/v2/access/organizations/{}/terms", dev.org))
-        .json(&serde_json::json!({"version": 1}))
+        let r = api(
+            reqwest::Method::POST,
+            &format!("/v2/access/requests/{id}/documents/{kind}"),
+        )
+        .multipart(form)
         .send()
         .await
         .unwrap();
+        assert_eq!(r.status(), want, "{kind}");
+    }
+    let r = api(
+        reqwest::Method::POST,
+        &format!("/v2/access/requests/{id}/submit"),
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 409, "terms first");
+    let r = api(reqwest::Method::GET, "/v2/access/terms")
+        .send()
+        .await
+        .unwrap();
+    let terms: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(terms["version"], 1);
+    let r = api(
+        reqwest::Method::POST,
+        &format!("/v2/access/organizations/{}/terms", dev.org),
+    )
+    .json(&serde_json::json!({"version": 1}))
+    .send()
+    .await
+    .unwrap();
     assert_eq!(r.status(), 204);
     draft["attestations"] = serde_json::json!(["collection"]);
-    let r = api(reqwest::Method::PUT, &format!("/v2/access/requests/{id}/draft")).json(&draft).send().await.unwrap();
+    let r = api(
+        reqwest::Method::PUT,
+        &format!("/v2/access/requests/{id}/draft"),
+    )
+    .json(&draft)
+    .send()
+    .await
+    .unwrap();
     assert_eq!(r.status(), 200);
-    let r = api(reqwest::Method::POST, &format!("/v2/access/requests/{id}/submit")).send().await.unwrap();
+    let r = api(
+        reqwest::Method::POST,
+        &format!("/v2/access/requests/{id}/submit"),
+    )
+    .send()
+    .await
+    .unwrap();
     assert_eq!(r.status(), 400);
     let problems: serde_json::Value = r.json().await.unwrap();
-    assert!(problems["errors"]["attest_vendors"].is_string(), "{problems}");
+    assert!(
+        problems["errors"]["attest_vendors"].is_string(),
+        "{problems}"
+    );
     draft["attestations"] = serde_json::json!(CHECKLIST);
-    api(reqwest::Method::PUT, &format!("/v2/access/requests/{id}/draft")).json(&draft).send().await.unwrap();
-    let r = api(reqwest::Method::POST, &format!("/v2/access/requests/{id}/submit")).send().await.unwrap();
+    api(
+        reqwest::Method::PUT,
+        &format!("/v2/access/requests/{id}/draft"),
+    )
+    .json(&draft)
+    .send()
+    .await
+    .unwrap();
+    let r = api(
+        reqwest::Method::POST,
+        &format!("/v2/access/requests/{id}/submit"),
+    )
+    .send()
+    .await
+    .unwrap();
     assert_eq!(r.status(), 200);
     let view: serde_json::Value = r.json().await.unwrap();
     assert_eq!(view["state"], "submitted");
@@ -599,7 +818,14 @@ async fn the_json_api_drives_the_same_process() {
     let _ = staff_html;
     let (acct, _) = app.form_page(&reviewer, "/v2/accounts/settings").await;
     let staff_csrf = hidden(&acct, "csrf_token");
-    let queue: serde_json::Value = reviewer.get(app.url("/v2/staff/access/queue?assignee=unassigned")).send().await.unwrap().json().await.unwrap();
+    let queue: serde_json::Value = reviewer
+        .get(app.url("/v2/staff/access/queue?assignee=unassigned"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(queue.as_array().unwrap().len(), 1, "{queue}");
     assert_eq!(queue[0]["id"], id.as_str());
     let r = reviewer
@@ -611,14 +837,23 @@ async fn the_json_api_drives_the_same_process() {
         .unwrap();
     assert_eq!(r.status(), 409, "not from submitted");
     let body: serde_json::Value = r.json().await.unwrap();
-    assert!(body["detail"].as_str().unwrap().contains("cannot approve"), "{body}");
-    let r = api(reqwest::Method::POST, &format!("/v2/access/requests/{id}/transitions"))
-        .json(&serde_json::json!({"transition": "withdraw"}))
+    assert!(
+        body["detail"].as_str().unwrap().contains("cannot approve"),
+        "{body}"
+    );
+    let r = api(
+        reqwest::Method::POST,
+        &format!("/v2/access/requests/{id}/transitions"),
+    )
+    .json(&serde_json::json!({"transition": "withdraw"}))
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = api(reqwest::Method::GET, &format!("/v2/access/requests/{id}"))
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 200);
-    let r = api(reqwest::Method::GET, &format!("/v2/access/requests/{id}")).send().await.unwrap();
     let view: serde_json::Value = r.json().await.unwrap();
     assert_eq!(view["state"], "withdrawn");
     assert_eq!(view["history"].as_array().unwrap().len(), 2);

@@ -352,7 +352,12 @@ async fn terms_page(
         Err(response) => return response,
     };
     let nav = nav_of(&session);
-    match state.services.access.terms_status(&session.user_id, &org).await {
+    match state
+        .services
+        .access
+        .terms_status(&session.user_id, &org)
+        .await
+    {
         Ok(terms) => render(
             &TermsPage {
                 title: format!("Terms of service, version {}", terms.terms.version),
@@ -390,7 +395,9 @@ async fn terms_post(
         Err(AccessError::Invalid(errors)) => {
             let terms = match access.terms_status(&session.user_id, &org).await {
                 Ok(t) => t,
-                Err(e) => return access_failure(e, nav_of(&session), "/v2/accounts/organizations/"),
+                Err(e) => {
+                    return access_failure(e, nav_of(&session), "/v2/accounts/organizations/");
+                }
             };
             render(
                 &TermsPage {
@@ -474,7 +481,11 @@ async fn form_page(
         .await
         .map_err(|e| access_failure(e, nav.clone(), "/v2/accounts/organizations/"))?;
     if view.summary.organization_id != org {
-        return Err(access_failure(AccessError::NotFound, nav, "/v2/accounts/organizations/"));
+        return Err(access_failure(
+            AccessError::NotFound,
+            nav,
+            "/v2/accounts/organizations/",
+        ));
     }
     let apps = access
         .applications(&session.user_id, org)
@@ -747,7 +758,11 @@ async fn edit_post(
             .await
         {
             Ok(_) => {}
-            Err(AccessError::Upload { kind, problem, message }) => {
+            Err(AccessError::Upload {
+                kind,
+                problem,
+                message,
+            }) => {
                 return back(
                     vec![(kind.as_str().to_owned(), message)],
                     upload_status(problem),
@@ -798,7 +813,17 @@ async fn request_page(
     let nav = nav_of(session);
     let view = match access.view(&viewer(session), id).await {
         Ok(v) => v,
-        Err(e) => return access_failure(e, nav, if staff { STAFF_QUEUE } else { "/v2/accounts/organizations/" }),
+        Err(e) => {
+            return access_failure(
+                e,
+                nav,
+                if staff {
+                    STAFF_QUEUE
+                } else {
+                    "/v2/accounts/organizations/"
+                },
+            );
+        }
     };
     let reviewers = if staff {
         match access.reviewers(&viewer(session)).await {
@@ -918,7 +943,12 @@ async fn transition_from_form(
         .await
     {
         Ok(()) => see_other(&format!("{done}?done=moved")),
-        Err(e @ (AccessError::Refused(_) | AccessError::Conflict | AccessError::Invalid(_) | AccessError::TermsNotAccepted { .. })) => {
+        Err(
+            e @ (AccessError::Refused(_)
+            | AccessError::Conflict
+            | AccessError::Invalid(_)
+            | AccessError::TermsNotAccepted { .. }),
+        ) => {
             let status = if matches!(e, AccessError::Invalid(_)) {
                 StatusCode::BAD_REQUEST
             } else {
@@ -944,7 +974,12 @@ async fn developer_transition(
     if !ct_eq(&field(&pairs, "csrf_token"), &session.csrf_token) {
         return forbidden();
     }
-    if let Err(e) = state.services.access.requests_of(&session.user_id, &org).await {
+    if let Err(e) = state
+        .services
+        .access
+        .requests_of(&session.user_id, &org)
+        .await
+    {
         return access_failure(e, nav_of(&session), "/v2/accounts/organizations/");
     }
     let done = developer_path(&org, &id);
@@ -954,7 +989,10 @@ async fn developer_transition(
 fn pdf_response(file_name: &str, bytes: Vec<u8>) -> Response {
     let mut response = Response::new(Body::from(bytes));
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/pdf"),
+    );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     let safe: String = file_name
         .chars()
@@ -966,11 +1004,22 @@ fn pdf_response(file_name: &str, bytes: Vec<u8>) -> Response {
     response.into_response()
 }
 
-async fn document(state: &AppState, session: &PortalSession, id: &str, doc: &str, back: &str) -> Response {
+async fn document(
+    state: &AppState,
+    session: &PortalSession,
+    id: &str,
+    doc: &str,
+    back: &str,
+) -> Response {
     let Ok(doc) = doc.parse::<i64>() else {
         return access_failure(AccessError::NotFound, nav_of(session), back);
     };
-    match state.services.access.document(&viewer(session), id, doc).await {
+    match state
+        .services
+        .access
+        .document(&viewer(session), id, doc)
+        .await
+    {
         Ok((name, bytes)) => pdf_response(&name, bytes),
         Err(e) => access_failure(e, nav_of(session), back),
     }
@@ -1144,8 +1193,19 @@ async fn staff_assign(
         .await
     {
         Ok(()) => see_other(&format!("{}?done=assigned", staff_path(&id))),
-        Err(e @ (AccessError::Invalid(_) | AccessError::Conflict | AccessError::NotEditable(_))) => {
-            request_page(&state, &session, &id, true, None, Some(e.to_string()), StatusCode::BAD_REQUEST).await
+        Err(
+            e @ (AccessError::Invalid(_) | AccessError::Conflict | AccessError::NotEditable(_)),
+        ) => {
+            request_page(
+                &state,
+                &session,
+                &id,
+                true,
+                None,
+                Some(e.to_string()),
+                StatusCode::BAD_REQUEST,
+            )
+            .await
         }
         Err(e) => access_failure(e, nav_of(&session), STAFF_QUEUE),
     }
