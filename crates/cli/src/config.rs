@@ -30,6 +30,55 @@ pub struct Config {
     pub mail: MailConfig,
     /// The built-in test client at `/testclient/`.
     pub testclient: TestClientConfig,
+    /// Production access: the business hours of the review team's clocks.
+    pub access: AccessConfig,
+}
+
+/// `[access]`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AccessConfig {
+    /// IANA time zone of the review team's business hours.
+    pub time_zone: String,
+    /// Opening time, `HH:MM` local.
+    pub open: String,
+    /// Closing time, `HH:MM` local.
+    pub close: String,
+}
+
+impl Default for AccessConfig {
+    /// Equal to `bb_domain::access::BusinessCalendar::default()` (a test checks it).
+    fn default() -> Self {
+        Self {
+            time_zone: "America/New_York".into(),
+            open: "09:00".into(),
+            close: "17:00".into(),
+        }
+    }
+}
+
+impl AccessConfig {
+    /// The business calendar (Monday to Friday, U.S. federal holidays), or why not.
+    pub fn calendar(&self) -> Result<bb_domain::access::BusinessCalendar, String> {
+        use chrono::{NaiveTime, Weekday};
+        let time = |name: &str, raw: &str| {
+            NaiveTime::parse_from_str(raw.trim(), "%H:%M")
+                .map_err(|_| format!("[access] {name} must be HH:MM, not {raw:?}"))
+        };
+        bb_domain::access::BusinessCalendar::new(
+            &self.time_zone,
+            time("open", &self.open)?,
+            time("close", &self.close)?,
+            &[
+                Weekday::Mon,
+                Weekday::Tue,
+                Weekday::Wed,
+                Weekday::Thu,
+                Weekday::Fri,
+            ],
+        )
+        .map_err(|e| format!("[access] {e}"))
+    }
 }
 
 /// `[testclient]`
@@ -404,6 +453,27 @@ mod tests {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect()
+    }
+
+    #[test]
+    fn access_defaults_are_the_domain_calendar() {
+        assert_eq!(
+            AccessConfig::default().calendar(),
+            Ok(bb_domain::access::BusinessCalendar::default())
+        );
+        let bad = AccessConfig {
+            time_zone: "Mars/Olympus".into(),
+            ..AccessConfig::default()
+        };
+        assert!(bad.calendar().is_err());
+        let bad = AccessConfig {
+            open: "9am".into(),
+            ..AccessConfig::default()
+        };
+        assert_eq!(
+            bad.calendar(),
+            Err("[access] open must be HH:MM, not \"9am\"".to_owned())
+        );
     }
 
     #[test]

@@ -44,6 +44,8 @@ pub struct Deps {
 /// The services, cheap to clone (each is an `Arc` inside).
 #[derive(Clone)]
 pub struct Services {
+    /// Production access: terms of service, requests, transitions, the reviewer queue.
+    pub access: access::Access,
     /// Developer and staff accounts.
     pub accounts: accounts::Accounts,
     /// Applications (OAuth clients).
@@ -79,7 +81,9 @@ impl Services {
         let oauth = oauth::service::OAuth::new(deps.clone(), audit.clone());
         let mail = mail::Mail::new(deps.clone());
         let apps = apps::Apps::new(deps.clone());
+        let portal = portal::Portal::new(deps.clone(), mail.clone());
         Self {
+            access: access::Access::new(deps.clone(), mail.clone(), portal.clone()),
             accounts: accounts::Accounts::new(deps.clone()),
             testclient: testclient::TestClient::new(deps.clone(), apps.clone()),
             apps,
@@ -89,7 +93,7 @@ impl Services {
             audit,
             logins: logins::Logins::new(deps.clone()),
             health: health::Health::new(deps.clone()),
-            portal: portal::Portal::new(deps.clone(), mail.clone()),
+            portal,
             usage: usage::Usage::new(deps.clone()),
             mail,
             deps,

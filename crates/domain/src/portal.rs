@@ -173,6 +173,9 @@ pub struct PortalSession {
     pub stage: Stage,
     /// CSRF value of the session's forms.
     pub csrf_token: String,
+    /// Unread production-access notifications (the count in the navigation; read only
+    /// for a signed-in session).
+    pub unread_notifications: i64,
 }
 
 /// A TOTP enrolment in progress: what the enrolment page shows.
@@ -549,8 +552,21 @@ impl Portal {
 
     /// The live session of this cookie value (any stage); an expired one is deleted.
     pub async fn session(&self, secret: &str) -> Result<Option<PortalSession>, DomainError> {
-        Ok(self.session_parts(secret).await?.and_then(|(row, user)| {
+        let Some((row, user)) = self.session_parts(secret).await? else {
+            return Ok(None);
+        };
+        let unread_notifications = if row.stage == STAGE_ACTIVE {
+            self.deps
+                .store
+                .unread_notifications(&user.id)
+                .await
+                .map_err(|e| self.store_error(e))?
+        } else {
+            0
+        };
+        Ok(Some((row, user)).and_then(|(row, user)| {
             Some(PortalSession {
+                unread_notifications,
                 stage: Stage::parse(&row.stage)?,
                 user_id: user.id,
                 email: user.email,

@@ -14,6 +14,7 @@
 //!
 //! Only this crate contains SQL (an invariant checked by `cargo xtask tidy`).
 
+mod access;
 mod accounts;
 mod apps;
 mod builtin;
@@ -29,6 +30,11 @@ mod tokens;
 mod url;
 mod usage;
 
+pub use access::{
+    AccessDocumentRow, AccessDraft, AccessRequestRow, AccessStatusChange, AccessTransitionRow,
+    NewAccessDocument, NewAccessRequest, NewNotification, NotificationRow, SlaChange, StaffRow,
+    TermsAcceptanceRow, TermsRow,
+};
 pub use accounts::{OrganizationRow, SandboxLoginRow, UserRow};
 pub use apps::{
     AppLinks, AppLogo, AppProfile, AppUpdate, ApplicationRow, LogoChange, NewApplication,

@@ -5,6 +5,7 @@
 //! panic catcher → request id and access log → header limits → body limit → timeout →
 //! security headers → routes.
 
+mod access_api;
 pub mod docs;
 pub mod errors;
 mod fhir;
@@ -51,6 +52,7 @@ pub fn router(state: AppState) -> Router {
         .merge(fhir::routes())
         .merge(oauth::routes())
         .merge(portal::routes())
+        .merge(access_api::routes())
         .merge(docs::routes())
         .merge(testclient::routes())
         .merge(pages::static_routes())

@@ -101,7 +101,10 @@ pub(crate) async fn limit_declared_body(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    let limit = u64::try_from(state.config.max_body_bytes).unwrap_or(u64::MAX);
+    let limit = crate::portal::upload_limit_for(req.uri().path())
+        .unwrap_or(state.config.max_body_bytes)
+        .max(state.config.max_body_bytes);
+    let limit = u64::try_from(limit).unwrap_or(u64::MAX);
     if declared.is_some_and(|n| n > limit) {
         return detail(
             StatusCode::PAYLOAD_TOO_LARGE,

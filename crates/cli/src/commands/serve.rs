@@ -17,6 +17,7 @@ use tokio::net::TcpListener;
 pub async fn run(config: &Config) -> Result<(), CliError> {
     let url = open::database_url(config)?;
     let mail_setup = open::mail_setup(config)?;
+    let calendar = config.access.calendar().map_err(CliError::Failed)?;
     let listener = bind(&config.server.bind).await?;
     let local = listener
         .local_addr()
@@ -25,6 +26,12 @@ pub async fn run(config: &Config) -> Result<(), CliError> {
     let services = open::services(store.clone());
     let services = open::with_oauth(config, services).await?;
     let services = open::with_mail(config, services, mail_setup);
+    services.access.set_calendar(calendar);
+    services
+        .access
+        .ensure_terms()
+        .await
+        .map_err(|e| CliError::Failed(format!("cannot publish the terms of service: {e}")))?;
     ensure_sandbox(config, &services).await?;
     let audit = services.audit.clone();
     let usage = services.usage.clone();

@@ -835,3 +835,8 @@ pub use crate::usage_cases::{
 pub use crate::orgs_apps_cases::{
     organization_members_and_invitations, portal_apps_register_update_and_delete_whole,
 };
+
+pub use crate::access_cases::{
+    access_requests_keep_every_document_version_and_move_conditionally,
+    terms_versions_are_published_once_and_accepted_per_organization,
+};

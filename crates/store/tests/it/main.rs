@@ -6,6 +6,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests stop loudly
 
+mod access_cases;
 mod backends;
 mod cases;
 mod oauth_cases;
@@ -69,4 +70,6 @@ contract!(
     builtin_application_is_found_again_with_a_new_secret,
     portal_apps_register_update_and_delete_whole,
     organization_members_and_invitations,
+    terms_versions_are_published_once_and_accepted_per_organization,
+    access_requests_keep_every_document_version_and_move_conditionally,
 );

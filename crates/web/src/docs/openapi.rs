@@ -104,6 +104,7 @@ fn build() -> Value {
     api.merge(crate::fhir::FhirApi::openapi());
     api.merge(crate::oauth::OAuthApi::openapi());
     api.merge(crate::health::HealthApi::openapi());
+    api.merge(crate::access_api::AccessApi::openapi());
     let mut doc = serde_json::to_value(&api).unwrap_or(Value::Null);
     let Some(root) = doc.as_object_mut() else {
         return doc;

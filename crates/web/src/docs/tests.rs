@@ -12,14 +12,19 @@ use std::path::Path;
 /// Routes that are not part of the public API, by path prefix: the developer portal's and
 /// the enrollee's HTML pages (sign-up, login, applications, test client, connected apps,
 /// the sandbox login), and the site's assets.
-const EXCLUDED: [&str; 6] = [
+const EXCLUDED: [&str; 7] = [
     "/v2/accounts",
+    "/v2/staff/access/requests",
     "/v2/o/applications",
     "/testclient",
     "/mymedicare",
     "/static/",
     "/favicon.ico",
 ];
+
+/// HTML pages excluded by their exact path (a JSON route shares their prefix): the
+/// reviewers' queue page (its JSON twin `/v2/staff/access/queue` is documented).
+const EXCLUDED_PAGES: [&str; 2] = ["/v2/staff/access/", "/v2/staff/access"];
 
 /// `/a/b/` → `/a/b`; `{anything}` → `{}`.
 fn normalize(path: &str) -> String {
@@ -74,6 +79,7 @@ fn public_routes() -> BTreeSet<String> {
     routes
         .into_iter()
         .filter(|r| !EXCLUDED.iter().any(|prefix| r.starts_with(prefix)))
+        .filter(|r| !EXCLUDED_PAGES.contains(&r.as_str()))
         .map(|r| normalize(&r))
         .collect()
 }

@@ -80,7 +80,7 @@ pub(super) fn field(pairs: &[(String, String)], name: &str) -> String {
     param(pairs, name).unwrap_or_default()
 }
 
-pub(super) fn ct_eq(a: &str, b: &str) -> bool {
+pub(crate) fn ct_eq(a: &str, b: &str) -> bool {
     !a.is_empty() && a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 
@@ -182,6 +182,8 @@ pub(super) fn nav_of(session: &PortalSession) -> Nav {
     Nav {
         signed_in: (session.stage == Stage::Active).then(|| session.email.clone()),
         csrf_token: session.csrf_token.clone(),
+        unread: session.unread_notifications,
+        staff: session.staff_role.is_some(),
     }
 }
 

@@ -4,13 +4,16 @@
 //! `/v2/accounts/` (BB2's paths); [`orgs`] the organizations, members and invitations
 //! (`/v2/accounts/organizations/`); [`apps`] the apps (`/v2/o/applications/`); [`usage`] an
 //! application's usage dashboard at `/v2/o/applications/{id}/usage`, its charts drawn by
-//! [`chart`] as inline SVG.
+//! [`chart`] as inline SVG; [`access`] production access: the developer's requests under
+//! `/v2/accounts/organizations/{org}/production-access/`, notifications, and the reviewers'
+//! console under `/v2/staff/access/`.
 //!
 //! Browser state: `bb_portal`, the session cookie (random, `HttpOnly; SameSite=Lax`,
 //! `Secure` behind https; the store keeps its SHA-256), and `bb_portal_csrf`, the
 //! double-submit value of the forms used before signing in. Forms of a signed-in session
 //! carry the session's own CSRF value. Every form post is at most [`FORM_LIMIT`] bytes.
 
+mod access;
 mod accounts;
 mod apps;
 mod chart;
@@ -18,6 +21,9 @@ mod orgs;
 mod usage;
 mod views;
 
+pub use access::{ACCESS_UPLOAD_LIMIT, upload_limit_for};
+pub(crate) use access::{queue_filter, upload_status};
+pub(crate) use accounts::ct_eq;
 pub use apps::UPLOAD_LIMIT;
 pub(crate) use views::render;
 
@@ -36,4 +42,5 @@ pub fn routes() -> Router<AppState> {
         .merge(orgs::routes())
         .layer(DefaultBodyLimit::max(FORM_LIMIT))
         .merge(apps::routes())
+        .merge(access::routes())
 }

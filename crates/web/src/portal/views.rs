@@ -27,6 +27,10 @@ impl Field {
 pub(crate) struct Nav {
     pub signed_in: Option<String>,
     pub csrf_token: String,
+    /// Unread production-access notifications.
+    pub unread: i64,
+    /// Staff: the review queue's link.
+    pub staff: bool,
 }
 
 #[derive(Template)]

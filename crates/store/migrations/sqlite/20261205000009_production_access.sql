@@ -1,0 +1,95 @@
+-- Production access (issue 7, part 1): the platform's terms of service in versions and
+-- each organization's acceptances; the production-access request with its documents (every
+-- version kept with its SHA-256), its transition history and current status, and the
+-- in-app notifications of both sides. Times are milliseconds since 1970-01-01 UTC.
+-- Mirrored in ../postgres. See docs/design/production-access.md.
+
+-- The platform's terms of service; the current version is the highest number published.
+CREATE TABLE terms_versions (
+    version       INTEGER PRIMARY KEY NOT NULL CHECK (version > 0),
+    body          TEXT NOT NULL,
+    sha256        BLOB NOT NULL CHECK (length(sha256) = 32),
+    published_at  INTEGER NOT NULL
+);
+
+-- Who accepted which version for an organization, and when.
+CREATE TABLE terms_acceptances (
+    organization_id  TEXT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    version          INTEGER NOT NULL REFERENCES terms_versions (version),
+    accepted_by      TEXT REFERENCES users (id) ON DELETE SET NULL,
+    accepted_at      INTEGER NOT NULL,
+    PRIMARY KEY (organization_id, version)
+) WITHOUT ROWID;
+
+-- A request: the form's fields (a draft may be partial), the state and four-eyes
+-- bookkeeping (moved only by one conditional UPDATE on the previous state), the reviewer
+-- it is assigned to, and the first-response clock (started at submit/resubmit, stopped at
+-- the team's next move). attestations: the checklist ids ticked, comma-separated.
+CREATE TABLE access_requests (
+    id               TEXT PRIMARY KEY NOT NULL,
+    organization_id  TEXT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    application_id   TEXT REFERENCES applications (id) ON DELETE SET NULL,
+    use_case         TEXT NOT NULL DEFAULT '',
+    redirect_uris    TEXT NOT NULL DEFAULT '',
+    contact_name     TEXT NOT NULL DEFAULT '',
+    contact_email    TEXT NOT NULL DEFAULT '',
+    contact_phone    TEXT NOT NULL DEFAULT '',
+    attestations     TEXT NOT NULL DEFAULT '',
+    state            TEXT NOT NULL,
+    approved_by      TEXT,
+    confirmed_by     TEXT,
+    assignee         TEXT REFERENCES users (id) ON DELETE SET NULL,
+    terms_version    INTEGER,
+    created_by       TEXT REFERENCES users (id) ON DELETE SET NULL,
+    created_at       INTEGER NOT NULL,
+    updated_at       INTEGER NOT NULL,
+    submitted_at     INTEGER,
+    sla_started_at   INTEGER,
+    sla_due_at       INTEGER,
+    sla_stopped_at   INTEGER
+);
+CREATE INDEX access_requests_org ON access_requests (organization_id);
+CREATE INDEX access_requests_state ON access_requests (state);
+
+-- Every uploaded version of a request's terms or privacy policy, never overwritten.
+-- extracted_text stays NULL with extraction 'pending' until the policy crate extracts it.
+CREATE TABLE access_documents (
+    id              INTEGER PRIMARY KEY,
+    request_id      TEXT NOT NULL REFERENCES access_requests (id) ON DELETE CASCADE,
+    kind            TEXT NOT NULL CHECK (kind IN ('terms', 'privacy_policy')),
+    version         INTEGER NOT NULL,
+    file_name       TEXT NOT NULL,
+    bytes           BLOB NOT NULL,
+    sha256          BLOB NOT NULL CHECK (length(sha256) = 32),
+    size            INTEGER NOT NULL,
+    extraction      TEXT NOT NULL DEFAULT 'pending',
+    extracted_text  TEXT,
+    uploaded_by     TEXT REFERENCES users (id) ON DELETE SET NULL,
+    uploaded_at     INTEGER NOT NULL,
+    CONSTRAINT "access_documents.version" UNIQUE (request_id, kind, version)
+);
+
+-- The history: one row per move, who, in which role, when and why.
+CREATE TABLE access_transitions (
+    id          INTEGER PRIMARY KEY,
+    request_id  TEXT NOT NULL REFERENCES access_requests (id) ON DELETE CASCADE,
+    from_state  TEXT NOT NULL,
+    to_state    TEXT NOT NULL,
+    transition  TEXT NOT NULL,
+    actor_id    TEXT NOT NULL,
+    role        TEXT NOT NULL,
+    at          INTEGER NOT NULL,
+    reason      TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX access_transitions_request ON access_transitions (request_id, id);
+
+-- In-app notifications (the portal's list and the unread count in the navigation).
+CREATE TABLE access_notifications (
+    id          INTEGER PRIMARY KEY,
+    user_id     TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    request_id  TEXT REFERENCES access_requests (id) ON DELETE CASCADE,
+    body        TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    read_at     INTEGER
+);
+CREATE INDEX access_notifications_user ON access_notifications (user_id, read_at);

@@ -1,0 +1,366 @@
+//! Contract cases of production access: terms versions published once and accepted per
+//! organization; a request with its draft, document versions (never overwritten) and
+//! transitions through the conditional status update (a stale one writes nothing; of two
+//! at once exactly one lands, with its history row, notifications and e-mails);
+//! notifications read and counted; staff listed.
+
+use crate::backends::Fixture;
+use crate::cases::{user, with_developer};
+use bb_store::{
+    AccessDraft, AccessStatusChange, NewAccessDocument, NewAccessRequest, NewMail, NewNotification,
+    SlaChange, TermsAcceptanceRow, TermsRow,
+};
+
+fn terms(version: i64, published_at: i64) -> TermsRow {
+    TermsRow {
+        version,
+        body: format!("Terms v{version}"),
+        sha256: vec![u8::try_from(version).unwrap(); 32],
+        published_at,
+    }
+}
+
+async fn with_request(f: &Fixture) -> (String, String) {
+    let dev = with_developer(f, 1).await;
+    let org = f.store.organizations_of(&dev).await.unwrap()[0].id.clone();
+    f.store
+        .insert_access_request(&NewAccessRequest {
+            id: "req-1".into(),
+            organization_id: org.clone(),
+            draft: AccessDraft {
+                use_case: "Claims timeline".into(),
+                ..AccessDraft::default()
+            },
+            state: "draft".into(),
+            created_by: dev.clone(),
+            created_at: 1_000,
+        })
+        .await
+        .unwrap();
+    (dev, org)
+}
+
+fn change(from: &str, to: &str, transition: &str, actor: &str, at: i64) -> AccessStatusChange {
+    AccessStatusChange {
+        request_id: "req-1".into(),
+        from_state: from.into(),
+        from_approved_by: None,
+        from_confirmed_by: None,
+        to_state: to.into(),
+        approved_by: None,
+        confirmed_by: None,
+        assignee: None,
+        submitted_at: None,
+        terms_version: None,
+        sla: SlaChange::Keep,
+        transition: transition.into(),
+        actor_id: actor.into(),
+        role: "reviewer".into(),
+        at,
+        reason: String::new(),
+    }
+}
+
+fn note(user_id: &str, at: i64) -> NewNotification {
+    NewNotification {
+        user_id: user_id.into(),
+        request_id: Some("req-1".into()),
+        body: format!("note at {at}"),
+        created_at: at,
+    }
+}
+
+fn mail(to: &str, at: i64) -> NewMail {
+    NewMail {
+        recipient: to.into(),
+        subject: "Production access".into(),
+        body_text: "moved".into(),
+        created_at: at,
+    }
+}
+
+pub async fn terms_versions_are_published_once_and_accepted_per_organization(f: Fixture) {
+    let dev = with_developer(&f, 1).await;
+    let org = f.store.organizations_of(&dev).await.unwrap()[0].id.clone();
+    assert_eq!(f.store.current_terms(10_000).await.unwrap(), None);
+    assert!(f.store.ensure_terms_version(&terms(1, 100)).await.unwrap());
+    assert!(
+        !f.store.ensure_terms_version(&terms(1, 999)).await.unwrap(),
+        "idempotent"
+    );
+    assert!(
+        f.store
+            .ensure_terms_version(&terms(2, 5_000))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        f.store.current_terms(1_000).await.unwrap(),
+        Some(terms(1, 100))
+    );
+    assert_eq!(
+        f.store.current_terms(5_000).await.unwrap(),
+        Some(terms(2, 5_000))
+    );
+
+    let acceptance = TermsAcceptanceRow {
+        organization_id: org.clone(),
+        version: 1,
+        accepted_by: Some(dev.clone()),
+        accepted_at: 200,
+    };
+    f.store.accept_terms(&acceptance).await.unwrap();
+    f.store
+        .accept_terms(&TermsAcceptanceRow {
+            accepted_at: 300,
+            ..acceptance.clone()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        f.store.terms_acceptance(&org, 1).await.unwrap(),
+        Some(acceptance),
+        "the first acceptance is kept"
+    );
+    assert_eq!(f.store.terms_acceptance(&org, 2).await.unwrap(), None);
+}
+
+pub async fn access_requests_keep_every_document_version_and_move_conditionally(f: Fixture) {
+    let (dev, org) = with_request(&f).await;
+    let mut reviewer = user(2);
+    reviewer.kind = "staff".into();
+    reviewer.staff_role = Some("reviewer".into());
+    f.store.insert_user(&reviewer).await.unwrap();
+    let staff = f.store.staff_members().await.unwrap();
+    assert_eq!(staff.len(), 1);
+    assert_eq!(staff[0].staff_role.as_deref(), Some("reviewer"));
+
+    // Draft saved only in an editable state.
+    let draft = AccessDraft {
+        use_case: "Timeline of claims".into(),
+        contact_name: "Ada".into(),
+        attestations: "collection,consent".into(),
+        ..AccessDraft::default()
+    };
+    assert!(
+        f.store
+            .save_access_draft("req-1", &draft, &["draft", "changes_requested"], 2_000)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !f.store
+            .save_access_draft("req-1", &draft, &["changes_requested"], 2_000)
+            .await
+            .unwrap()
+    );
+    let row = f.store.access_request("req-1").await.unwrap().unwrap();
+    assert_eq!(row.use_case, "Timeline of claims");
+    assert_eq!(row.attestations, "collection,consent");
+    assert_eq!(row.organization_name, "Org 1");
+    assert_eq!(f.store.access_requests_of(&org).await.unwrap().len(), 1);
+    assert!(
+        f.store.access_queue().await.unwrap().is_empty(),
+        "drafts are not queued"
+    );
+
+    // Documents: versions 1, 2 of terms, 1 of the privacy policy; never overwritten.
+    for (kind, byte) in [("terms", 1u8), ("terms", 2), ("privacy_policy", 3)] {
+        let stored = f
+            .store
+            .insert_access_document(&NewAccessDocument {
+                request_id: "req-1".into(),
+                kind: kind.into(),
+                file_name: format!("{kind}.pdf"),
+                bytes: vec![byte; 10],
+                sha256: vec![byte; 32],
+                extraction: "pending".into(),
+                extracted_text: None,
+                uploaded_by: dev.clone(),
+                uploaded_at: 3_000 + i64::from(byte),
+            })
+            .await
+            .unwrap();
+        assert_eq!(stored.size, 10);
+    }
+    let docs = f.store.access_documents("req-1").await.unwrap();
+    let versions: Vec<(String, i64)> = docs.iter().map(|d| (d.kind.clone(), d.version)).collect();
+    assert_eq!(
+        versions,
+        [
+            ("privacy_policy".to_owned(), 1),
+            ("terms".to_owned(), 1),
+            ("terms".to_owned(), 2)
+        ]
+    );
+    let first_terms = docs
+        .iter()
+        .find(|d| d.kind == "terms" && d.version == 1)
+        .unwrap();
+    assert_eq!(first_terms.extraction, "pending");
+    assert_eq!(first_terms.extracted_text, None);
+    assert_eq!(
+        f.store
+            .access_document_bytes("req-1", first_terms.id)
+            .await
+            .unwrap(),
+        Some(("terms.pdf".to_owned(), vec![1u8; 10]))
+    );
+    assert_eq!(
+        f.store
+            .access_document_bytes("other", first_terms.id)
+            .await
+            .unwrap(),
+        None
+    );
+
+    // Submit: the clock starts, the team is told.
+    let mut submit = change("draft", "submitted", "submit", &dev, 4_000);
+    submit.role = "developer".into();
+    submit.submitted_at = Some(4_000);
+    submit.terms_version = Some(1);
+    submit.sla = SlaChange::Start {
+        started: 4_000,
+        due: 90_000,
+    };
+    assert!(
+        f.store
+            .apply_access_transition(
+                &submit,
+                &[note("user-2", 4_000)],
+                &[mail("dev2@example.org", 4_000)]
+            )
+            .await
+            .unwrap()
+    );
+    // The same move again is stale: nothing written.
+    assert!(
+        !f.store
+            .apply_access_transition(
+                &submit,
+                &[note("user-2", 4_001)],
+                &[mail("x@example.org", 4_001)]
+            )
+            .await
+            .unwrap()
+    );
+    let row = f.store.access_request("req-1").await.unwrap().unwrap();
+    assert_eq!(
+        (row.state.as_str(), row.submitted_at, row.terms_version),
+        ("submitted", Some(4_000), Some(1))
+    );
+    assert_eq!(
+        (row.sla_started_at, row.sla_due_at, row.sla_stopped_at),
+        (Some(4_000), Some(90_000), None)
+    );
+    assert_eq!(f.store.access_queue().await.unwrap().len(), 1);
+    assert!(
+        !f.store
+            .save_access_draft("req-1", &draft, &["draft", "changes_requested"], 4_500)
+            .await
+            .unwrap()
+    );
+
+    // Two claims at once: exactly one lands.
+    let mut claim_a = change("submitted", "in_review", "claim", "user-2", 5_000);
+    claim_a.assignee = Some(Some("user-2".into()));
+    claim_a.sla = SlaChange::Stop { at: 5_000 };
+    let mut claim_b = claim_a.clone();
+    claim_b.actor_id = dev.clone();
+    claim_b.assignee = Some(Some(dev.clone()));
+    let (note_a, note_b) = ([note(&dev, 5_000)], [note(&dev, 5_001)]);
+    let (a, b) = tokio::join!(
+        f.store.apply_access_transition(&claim_a, &note_a, &[]),
+        f.store.apply_access_transition(&claim_b, &note_b, &[]),
+    );
+    assert!(a.unwrap() ^ b.unwrap(), "exactly one claim wins");
+    let row = f.store.access_request("req-1").await.unwrap().unwrap();
+    assert_eq!(row.state, "in_review");
+    assert_eq!(row.sla_stopped_at, Some(5_000));
+    let history = f.store.access_transitions("req-1").await.unwrap();
+    let names: Vec<&str> = history.iter().map(|t| t.transition.as_str()).collect();
+    assert_eq!(names, ["submit", "claim"]);
+    assert_eq!(history[1].actor_id, row.assignee.clone().unwrap());
+
+    // Four-eyes columns are part of the condition.
+    let mut approve = change("in_review", "approved", "approve", "user-2", 6_000);
+    approve.approved_by = Some("user-2".into());
+    assert!(
+        f.store
+            .apply_access_transition(&approve, &[], &[])
+            .await
+            .unwrap()
+    );
+    let mut confirm = change("approved", "approved", "confirm_approval", "user-9", 6_100);
+    confirm.from_approved_by = Some("user-2".into());
+    confirm.approved_by = Some("user-2".into());
+    confirm.confirmed_by = Some("user-9".into());
+    assert!(
+        f.store
+            .apply_access_transition(&confirm, &[], &[])
+            .await
+            .unwrap()
+    );
+    assert!(
+        !f.store
+            .apply_access_transition(&confirm, &[], &[])
+            .await
+            .unwrap(),
+        "already confirmed"
+    );
+    let row = f.store.access_request("req-1").await.unwrap().unwrap();
+    assert_eq!(
+        (row.approved_by.as_deref(), row.confirmed_by.as_deref()),
+        (Some("user-2"), Some("user-9"))
+    );
+
+    // Assignment is conditional on the state too.
+    assert!(
+        f.store
+            .assign_access_request(
+                "req-1",
+                "approved",
+                "user-2",
+                7_000,
+                &[note("user-2", 7_000)],
+                &[]
+            )
+            .await
+            .unwrap()
+    );
+    assert!(
+        !f.store
+            .assign_access_request(
+                "req-1",
+                "draft",
+                "user-2",
+                7_000,
+                &[note("user-2", 7_001)],
+                &[]
+            )
+            .await
+            .unwrap()
+    );
+
+    // Notifications: one for the reviewer from the submission and one from the
+    // assignment; the developer's from the winning claim only.
+    assert_eq!(f.store.unread_notifications("user-2").await.unwrap(), 2);
+    assert_eq!(f.store.unread_notifications(&dev).await.unwrap(), 1);
+    let notes = f.store.notifications_of("user-2", 10).await.unwrap();
+    assert_eq!(notes[0].body, "note at 7000");
+    assert_eq!(notes[0].organization_id.as_deref(), Some(org.as_str()));
+    assert_eq!(
+        f.store
+            .mark_notifications_read("user-2", 8_000)
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(f.store.unread_notifications("user-2").await.unwrap(), 0);
+    let outbox = f.store.outbox(10).await.unwrap();
+    assert_eq!(
+        outbox.len(),
+        1,
+        "the stale submission queued nothing: {outbox:?}"
+    );
+}
