@@ -370,7 +370,7 @@ fn check_inflated_size(bytes: &[u8], limit: usize) -> Result<(), ExtractError> {
         let raw = &bytes[data..end];
         if raw.len() < 2
             || raw[0] & 0x0f != 8
-            || (u16::from(raw[0]) << 8 | u16::from(raw[1])) % 31 != 0
+            || ((u16::from(raw[0]) << 8) | u16::from(raw[1])) % 31 != 0
         {
             from = end;
             continue; // no zlib header
