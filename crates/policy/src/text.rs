@@ -501,8 +501,7 @@ pub fn words(s: &str) -> Vec<Word> {
         }
         // share the chunk's characters among its words (the first takes the remainder)
         let n = out.len() - first_word;
-        if n > 0 {
-            let each = non_space / n;
+        if let Some(each) = non_space.checked_div(n) {
             for (k, w) in out[first_word..].iter_mut().enumerate() {
                 w.chars = if k == 0 {
                     non_space - each * (n - 1)

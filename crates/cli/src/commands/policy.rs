@@ -247,28 +247,28 @@ blockquote{margin:.25rem 0 .75rem 1rem;padding-left:.75rem;border-left:3px solid
 
 fn render_html(done: &[Checked], ran: RanWith) -> String {
     let mut s = String::new();
-    let _ = write!(
+    let _ = writeln!(
         s,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Policy check</title><style>{STYLE}</style></head><body>\n<h1>Policy check</h1>\n"
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Policy check</title><style>{STYLE}</style></head><body>\n<h1>Policy check</h1>"
     );
     for c in done {
         let r = &c.report;
         let rd = &r.readability;
         let pages = c.pages.map(|p| format!(", {p} pages")).unwrap_or_default();
-        let _ = write!(
+        let _ = writeln!(
             s,
-            "<section><h2>{}</h2><p>{} words, {} sentences ({}{})</p>\n",
+            "<section><h2>{}</h2><p>{} words, {} sentences ({}{})</p>",
             esc(&r.file),
             r.words,
             r.sentences,
             c.kind,
             pages
         );
-        let _ = write!(
+        let _ = writeln!(
             s,
             "<h3>Readability <span class=\"note\">(advisory)</span></h3><p>Grade range {:.1}–{:.1}</p>\
              <table><tr><th>Flesch Reading Ease</th><th>Flesch–Kincaid</th><th>SMOG</th><th>Gunning Fog</th><th>Coleman–Liau</th><th>Dale–Chall</th><th>ARI</th></tr>\
-             <tr><td>{:.1}</td><td>{:.1}</td><td>{:.1}</td><td>{:.1}</td><td>{:.1}</td><td>{:.1}</td><td>{:.1}</td></tr></table>\n",
+             <tr><td>{:.1}</td><td>{:.1}</td><td>{:.1}</td><td>{:.1}</td><td>{:.1}</td><td>{:.1}</td><td>{:.1}</td></tr></table>",
             rd.grade_range[0],
             rd.grade_range[1],
             rd.flesch_reading_ease,
@@ -282,9 +282,9 @@ fn render_html(done: &[Checked], ran: RanWith) -> String {
         if !rd.hardest_passages.is_empty() {
             s.push_str("<h4>Hardest passages</h4>\n");
             for p in &rd.hardest_passages {
-                let _ = write!(
+                let _ = writeln!(
                     s,
-                    "<p>Grade {:.1}, characters {}–{}</p><blockquote>{}</blockquote>\n",
+                    "<p>Grade {:.1}, characters {}–{}</p><blockquote>{}</blockquote>",
                     p.grade,
                     p.start,
                     p.end,
@@ -302,9 +302,9 @@ fn render_html(done: &[Checked], ran: RanWith) -> String {
                     .iter()
                     .map(|e| format!("<blockquote>{}</blockquote>", esc(&e.text)))
                     .collect();
-                let _ = write!(
+                let _ = writeln!(
                     s,
-                    "<tr><td>{}</td><td class=\"{word}\">{word}</td><td>{evidence}</td></tr>\n",
+                    "<tr><td>{}</td><td class=\"{word}\">{word}</td><td>{evidence}</td></tr>",
                     esc(&item.id)
                 );
             }
@@ -318,9 +318,9 @@ fn render_html(done: &[Checked], ran: RanWith) -> String {
         } else {
             s.push_str("<p>The data source must be called “Medicare”:</p>\n");
             for h in &r.naming {
-                let _ = write!(
+                let _ = writeln!(
                     s,
-                    "<p>{} (characters {}–{})</p><blockquote>{}</blockquote>\n",
+                    "<p>{} (characters {}–{})</p><blockquote>{}</blockquote>",
                     esc(&h.term),
                     h.start,
                     h.end,
@@ -335,9 +335,9 @@ fn render_html(done: &[Checked], ran: RanWith) -> String {
             s.push_str("<p>None found.</p>\n");
         } else {
             for c in &r.contradictions {
-                let _ = write!(
+                let _ = writeln!(
                     s,
-                    "<p>{}</p><blockquote>{}</blockquote><blockquote>{}</blockquote>\n",
+                    "<p>{}</p><blockquote>{}</blockquote><blockquote>{}</blockquote>",
                     esc(&c.topic),
                     esc(&c.a.text),
                     esc(&c.b.text)
