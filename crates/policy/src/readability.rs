@@ -186,6 +186,9 @@ pub fn assess(doc: &Document) -> (Readability, Counts) {
         })
         .collect();
     passages.sort_by(|a, b| b.grade.total_cmp(&a.grade).then(a.start.cmp(&b.start)));
+    // a policy that repeats a sentence (every part of a long document) shows it once
+    let mut seen = std::collections::HashSet::new();
+    passages.retain(|p| seen.insert(p.text.clone()));
     passages.truncate(3);
     let readability = Readability {
         flesch_reading_ease: round2(scores.flesch_reading_ease),

@@ -62,7 +62,7 @@ pub struct Readability {
     pub ari: f64,
     /// [lowest, highest] of the six grade-level scores (all but Flesch Reading Ease).
     pub grade_range: [f64; 2],
-    /// Up to three sentences with the highest grade, hardest first.
+    /// Up to three distinct sentences with the highest grade, hardest first.
     pub hardest_passages: Vec<Passage>,
 }
 

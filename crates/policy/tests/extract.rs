@@ -158,6 +158,9 @@ fn the_twenty_page_policy_end_to_end() {
         r.grade_range
     );
     assert_eq!(r.hardest_passages.len(), 3);
+    // the policy repeats its text 11 times: the passages are still three different sentences
+    assert_ne!(r.hardest_passages[0].text, r.hardest_passages[1].text);
+    assert_ne!(r.hardest_passages[1].text, r.hardest_passages[2].text);
     // "visit https://www.medicare.gov" in every part is an address, not a source name
     assert!(report.naming.is_empty(), "{:?}", report.naming.first());
     let chars: Vec<char> = t.text.chars().collect();
