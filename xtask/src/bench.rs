@@ -15,6 +15,10 @@
 //!   into the bench store (the authorization server issues them in production).
 //! - `cargo xtask bench token` and `cargo xtask bench bearer`: the authorization server's
 //!   code exchange under `wrk` and the bearer check in process; see [`oauth`].
+//! - `cargo xtask bench policy [--runs N] [FILE]`: the policy check (extraction + analysis)
+//!   of the committed 20-page policy PDF (or FILE), in process in a release build of
+//!   `bb-policy`'s `bench_policy` example: cold run, then min/median/p90/max over N runs
+//!   (default 20). Target: ≤ 200 ms for 20 pages.
 
 mod oauth;
 
@@ -558,4 +562,36 @@ pub fn fhir(root: &Path, args: &[&str]) -> anyhow::Result<()> {
     let _ = server.wait();
     let _ = std::fs::remove_dir_all(&work);
     result
+}
+
+/// Runs the policy-check benchmark (release build of the `bench_policy` example only: no
+/// need for the whole binary).
+pub fn policy(root: &Path, args: &[&str]) -> anyhow::Result<()> {
+    let default = root.join("crates/policy/tests/fixtures/policy-20-pages.pdf");
+    let (runs, file) = match args {
+        [] => ("20".to_owned(), default),
+        ["--runs", n] => (n.to_string(), default),
+        [file] => ("20".to_owned(), root.join(file)),
+        ["--runs", n, file] => (n.to_string(), root.join(file)),
+        _ => bail!("usage: cargo xtask bench policy [--runs N] [FILE]"),
+    };
+    runs.parse::<u32>().context("--runs takes a number")?;
+    let out = run_ok(
+        Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .current_dir(root)
+            .args([
+                "run",
+                "--release",
+                "--quiet",
+                "-p",
+                "bb-policy",
+                "--example",
+                "bench_policy",
+                "--",
+            ])
+            .arg(&file)
+            .args(["--runs", &runs]),
+    )?;
+    print!("{out}");
+    Ok(())
 }

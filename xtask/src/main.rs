@@ -31,6 +31,7 @@ fn main() -> ExitCode {
         ["bench", "fhir", rest @ ..] => xtask::bench::fhir(&root, rest),
         ["bench", "token", rest @ ..] => xtask::bench::token(&root, rest),
         ["bench", "bearer", rest @ ..] => xtask::bench::bearer(&root, rest),
+        ["bench", "policy", rest @ ..] => xtask::bench::policy(&root, rest),
         ["codegen"] => codegen(&root),
         ["codebooks"] => {
             xtask::codebooks::render(&root.join("data/reference/ccw")).and_then(|text| {
@@ -42,7 +43,7 @@ fn main() -> ExitCode {
         }
         ["docs"] => write_docs(&root),
         _ => Err(anyhow::anyhow!(
-            "usage: cargo xtask tidy | cargo xtask codegen | cargo xtask codebooks | cargo xtask docs | cargo xtask bench startup|generate|import|fhir|token|bearer [--runs N|--enrollees N|…]"
+            "usage: cargo xtask tidy | cargo xtask codegen | cargo xtask codebooks | cargo xtask docs | cargo xtask bench startup|generate|import|fhir|token|bearer|policy [--runs N|--enrollees N|…]"
         )),
     };
     match result {

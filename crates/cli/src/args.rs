@@ -2,7 +2,7 @@
 //! environment twin show its name but never its value (it may be a secret).
 
 use crate::config::LogFormat;
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 /// bluebutton: a Blue Button 2.0-compatible FHIR API over Medicare claims, with its
@@ -48,6 +48,41 @@ pub enum Command {
     /// Operator commands: accounts, applications, sandbox logins.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Privacy policies and terms: readability, checklist coverage, naming rule.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+}
+
+/// `policy` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Analyse policy files (PDF with a text layer, HTML or plain text): readability (advisory),
+    /// checklist coverage with evidence, the naming rule; one report per file. Exit status 1
+    /// when any file could not be read, after reporting the others.
+    Check(PolicyCheckArgs),
+}
+
+/// `policy check` arguments.
+#[derive(Debug, Args)]
+pub struct PolicyCheckArgs {
+    /// The files to check (PDF, HTML or text; at most 10 MB and 200 pages each).
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+    /// Output: text (readable), json (the report of the contract: an object for one file, an
+    /// array for several) or html (one self-contained page).
+    #[arg(long, value_enum, default_value_t = PolicyFormat::Text, value_name = "FORMAT")]
+    pub format: PolicyFormat,
+}
+
+/// `policy check --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PolicyFormat {
+    /// Readable text.
+    Text,
+    /// JSON exactly as the contract.
+    Json,
+    /// A self-contained HTML page.
+    Html,
 }
 
 /// `generate` flags.

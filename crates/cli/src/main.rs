@@ -56,12 +56,20 @@ fn run() -> Result<(), CliError> {
         }
     }
     telemetry::init(&config.log).map_err(CliError::Failed)?;
+    // The policy check reads files and computes; it needs no store and no async runtime.
+    let command = match cli.command {
+        Command::Policy(args::PolicyCommand::Check(args)) => {
+            return commands::policy::check(&args);
+        }
+        other => other,
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| CliError::Failed(format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(async {
-        match cli.command {
+        match command {
+            Command::Policy(_) => Ok(()),
             Command::Serve(_) => commands::serve::run(&config).await,
             Command::Migrate => commands::migrate::run(&config).await,
             Command::Generate(args) => commands::generate::run(&config, args).await,

@@ -1,5 +1,5 @@
 //! Checklist coverage: for each of the contract's 15 ids a verdict found / unclear / missing
-//! with up to three evidence passages, behind [`ChecklistClassifier`] so that a learned
+//! with up to three evidence passages, behind [`TextClassifier`] so that a learned
 //! classifier can replace the rules later.
 //!
 //! The ids map one to one onto the seed's privacy-policy checklist
@@ -38,7 +38,7 @@ pub const IDS: [&str; 15] = [
 
 /// Anything that turns a policy's text into the 15 checklist items, one per id of [`IDS`] in
 /// that order, with evidence offsets in characters of `text`.
-pub trait ChecklistClassifier {
+pub trait TextClassifier {
     /// Classifies `text`.
     fn classify(&self, text: &str) -> Vec<ChecklistItem>;
 }
@@ -742,7 +742,7 @@ impl Compiled {
     }
 }
 
-impl ChecklistClassifier for RuleClassifier {
+impl TextClassifier for RuleClassifier {
     fn classify(&self, text: &str) -> Vec<ChecklistItem> {
         let doc = Doc::new(text);
         self.rules.iter().map(|rule| rule.item(&doc)).collect()

@@ -643,3 +643,13 @@ mod tests {
         }
     }
 }
+
+/// The engine's finder of contradictions inside one policy ([`within`]).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct WithinPolicy;
+
+impl crate::ContradictionFinder for WithinPolicy {
+    fn find(&self, doc: &crate::Document) -> Vec<Contradiction> {
+        within(doc.text())
+    }
+}

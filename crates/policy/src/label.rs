@@ -325,7 +325,7 @@ pub fn escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checklist::{ChecklistClassifier, RuleClassifier};
+    use crate::checklist::{RuleClassifier, TextClassifier};
 
     const POLICY: &str = "What we collect\nWe collect your Medicare claims and your email address.\n\nSharing\nWe do not share your data with anyone. We do not sell it.\n\nSecurity\nWe encrypt your data at rest and in transit.\n\nDisconnecting\nIf you disconnect the app, we delete your claims within 7 days.\n\nChanges\nWe will not notify you of changes to this policy; check this page.\n\nContact\nWrite to privacy@example.test.\n";
 

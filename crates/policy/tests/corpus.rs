@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use bb_policy::checklist::{ChecklistClassifier, IDS, RuleClassifier, Verdict};
+use bb_policy::checklist::{TextClassifier, IDS, RuleClassifier, Verdict};
 
 #[derive(serde::Deserialize)]
 struct Labels {

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod generate;
 pub mod import;
 pub mod migrate;
+pub mod policy;
 pub mod progress;
 pub mod serve;
 

@@ -7,6 +7,7 @@
 mod admin;
 mod bad_input;
 mod claims;
+mod policy;
 mod postgres;
 mod serve;
 mod support;
