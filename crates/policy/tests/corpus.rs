@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use bb_policy::checklist::{TextClassifier, IDS, RuleClassifier, Verdict};
+use bb_policy::checklist::{IDS, RuleClassifier, TextClassifier, Verdict};
 
 #[derive(serde::Deserialize)]
 struct Labels {
