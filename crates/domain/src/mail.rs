@@ -278,6 +278,7 @@ impl Mail {
             subject: subject.to_owned(),
             body_text: body,
             created_at: self.inner.deps.clock.now().timestamp_millis(),
+            attachments: Vec::new(),
         }
     }
 

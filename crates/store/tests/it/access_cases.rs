@@ -76,6 +76,7 @@ fn mail(to: &str, at: i64) -> NewMail {
         subject: "Production access".into(),
         body_text: "moved".into(),
         created_at: at,
+        attachments: Vec::new(),
     }
 }
 
