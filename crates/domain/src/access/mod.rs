@@ -7,6 +7,7 @@
 //! clock. See `docs/design/production-access.md`.
 
 pub mod calendar;
+pub mod ics;
 pub mod request;
 pub mod service;
 pub mod sla;
