@@ -250,7 +250,10 @@ mod tests {
         assert_eq!(get(&props, "DTSTART"), ["20261208T150000Z"]);
         assert_eq!(get(&props, "DTEND"), ["20261208T160000Z"]);
         assert_eq!(get(&props, "URL"), ["https://meet.example/r/abc?x=1,2;y"]);
-        assert_eq!(get(&props, "LOCATION"), ["https://meet.example/r/abc?x=1,2;y"]);
+        assert_eq!(
+            get(&props, "LOCATION"),
+            ["https://meet.example/r/abc?x=1,2;y"]
+        );
         assert_eq!(get(&props, "ORGANIZER"), ["mailto:rita@cms.example"]);
         assert_eq!(get(&props, "ATTENDEE").len(), 2);
         assert_eq!(get(&props, "STATUS"), ["CONFIRMED"]);
@@ -301,7 +304,10 @@ mod tests {
         assert_eq!(get(&cancel, "STATUS"), ["CANCELLED"]);
         assert_eq!(get(&cancel, "SEQUENCE"), ["2"]);
         assert_eq!(get(&cancel, "UID"), get(&moved, "UID"));
-        assert_eq!(content_type(Method::Cancel), "text/calendar; method=CANCEL; charset=UTF-8");
+        assert_eq!(
+            content_type(Method::Cancel),
+            "text/calendar; method=CANCEL; charset=UTF-8"
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@
 pub mod calendar;
 pub mod ics;
 pub mod request;
+pub mod review;
 pub mod service;
 pub mod sla;
 pub mod state;
