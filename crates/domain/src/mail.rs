@@ -72,6 +72,22 @@ pub trait MailTransport: Send + Sync {
         subject: &'a str,
         body: &'a str,
     ) -> BoxFuture<'a, Result<(), String>>;
+
+    /// Sends a message with attachments (a `.ics` invitation). The default refuses
+    /// attachments rather than drop them silently; plain messages go through [`Self::send`].
+    fn send_with<'a>(
+        &'a self,
+        recipient: &'a str,
+        subject: &'a str,
+        body: &'a str,
+        attachments: &'a [bb_store::MailAttachment],
+    ) -> BoxFuture<'a, Result<(), String>> {
+        if attachments.is_empty() {
+            self.send(recipient, subject, body)
+        } else {
+            Box::pin(async { Err("this transport cannot send attachments".to_owned()) })
+        }
+    }
 }
 
 /// Transport security of the SMTP connection.
@@ -199,6 +215,48 @@ impl MailTransport for SmtpTransport {
                 .map_err(|e| format!("SMTP: {e}"))
         })
     }
+
+    fn send_with<'a>(
+        &'a self,
+        recipient: &'a str,
+        subject: &'a str,
+        body: &'a str,
+        attachments: &'a [bb_store::MailAttachment],
+    ) -> BoxFuture<'a, Result<(), String>> {
+        if attachments.is_empty() {
+            return self.send(recipient, subject, body);
+        }
+        Box::pin(async move {
+            use lettre::AsyncTransport;
+            use lettre::message::header::ContentType;
+            use lettre::message::{Attachment, MultiPart, SinglePart};
+            let to = recipient
+                .parse::<lettre::message::Mailbox>()
+                .map_err(|e| format!("bad recipient address: {e}"))?;
+            let mut parts = MultiPart::mixed().singlepart(
+                SinglePart::builder()
+                    .header(ContentType::TEXT_PLAIN)
+                    .body(body.to_owned()),
+            );
+            for file in attachments {
+                let kind = ContentType::parse(&file.content_type)
+                    .map_err(|e| format!("bad attachment type: {e}"))?;
+                parts = parts
+                    .singlepart(Attachment::new(file.name.clone()).body(file.bytes.clone(), kind));
+            }
+            let message = lettre::Message::builder()
+                .from(self.from.clone())
+                .to(to)
+                .subject(subject)
+                .multipart(parts)
+                .map_err(|e| format!("cannot build the message: {e}"))?;
+            self.transport
+                .send(message)
+                .await
+                .map(|_| ())
+                .map_err(|e| format!("SMTP: {e}"))
+        })
+    }
 }
 
 /// What one run of the sender did.
@@ -278,6 +336,7 @@ impl Mail {
             subject: subject.to_owned(),
             body_text: body,
             created_at: self.inner.deps.clock.now().timestamp_millis(),
+            attachments: Vec::new(),
         }
     }
 
@@ -335,8 +394,20 @@ impl Mail {
                     break;
                 }
             };
+            let attachments = match deps.store.mail_attachments(claimed.id).await {
+                Ok(files) => files,
+                Err(e) => {
+                    tracing::warn!(error = %e, "outbox: cannot read attachments; will retry");
+                    break;
+                }
+            };
             let outcome = transport
-                .send(&claimed.recipient, &claimed.subject, &claimed.body_text)
+                .send_with(
+                    &claimed.recipient,
+                    &claimed.subject,
+                    &claimed.body_text,
+                    &attachments,
+                )
                 .await;
             let now = deps.clock.now().timestamp_millis();
             let written = match outcome {

@@ -314,7 +314,7 @@ const DOCUMENT_COLUMNS: &str = "id, request_id, kind, version, file_name, sha256
      extraction, extracted_text, uploaded_by, uploaded_at";
 
 /// Writes notifications inside `$tx`.
-macro_rules! insert_notifications_tx {
+macro_rules! insert_notifications {
     ($tx:expr, $notes:expr) => {{
         for note in $notes {
             sqlx::query(
@@ -330,6 +330,7 @@ macro_rules! insert_notifications_tx {
         }
     }};
 }
+pub(crate) use insert_notifications;
 
 impl Store {
     /// Publishes a terms version unless that version exists (idempotent at every start):
@@ -561,75 +562,15 @@ impl Store {
         notifications: &[NewNotification],
         mails: &[NewMail],
     ) -> Result<bool, StoreError> {
-        let (mode, started, due, stop) = match change.sla {
-            SlaChange::Keep => (0_i64, None, None, None),
-            SlaChange::Start { started, due } => (1, Some(started), Some(due), None),
-            SlaChange::Stop { at } => (2, None, None, Some(at)),
-        };
-        let (set_assignee, assignee) = match &change.assignee {
-            Some(a) => (true, a.clone()),
-            None => (false, None),
-        };
-        on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let moved = sqlx::query(
-                "UPDATE access_requests SET state = $1, approved_by = $2, confirmed_by = $3, \
-                 updated_at = $4, \
-                 assignee = CASE WHEN $5 THEN $6 ELSE assignee END, \
-                 submitted_at = COALESCE(submitted_at, $7), \
-                 terms_version = COALESCE($8, terms_version), \
-                 sla_started_at = CASE WHEN $9 = 1 THEN $10 ELSE sla_started_at END, \
-                 sla_due_at = CASE WHEN $9 = 1 THEN $11 ELSE sla_due_at END, \
-                 sla_stopped_at = CASE WHEN $9 = 1 THEN NULL \
-                                       WHEN $9 = 2 AND sla_started_at IS NOT NULL THEN COALESCE(sla_stopped_at, $12) \
-                                       ELSE sla_stopped_at END \
-                 WHERE id = $13 AND state = $14 AND COALESCE(approved_by, '') = $15 \
-                 AND COALESCE(confirmed_by, '') = $16",
+        let outcome = self
+            .apply_access_transition_with(
+                change,
+                notifications,
+                mails,
+                &crate::access_review::AccessEffect::None,
             )
-            .bind(&change.to_state)
-            .bind(&change.approved_by)
-            .bind(&change.confirmed_by)
-            .bind(change.at)
-            .bind(set_assignee)
-            .bind(&assignee)
-            .bind(change.submitted_at)
-            .bind(change.terms_version)
-            .bind(mode)
-            .bind(started)
-            .bind(due)
-            .bind(stop)
-            .bind(&change.request_id)
-            .bind(&change.from_state)
-            .bind(change.from_approved_by.as_deref().unwrap_or(""))
-            .bind(change.from_confirmed_by.as_deref().unwrap_or(""))
-            .execute(&mut *tx)
-            .await?
-            .rows_affected() == 1;
-            if !moved {
-                tx.rollback().await?;
-                return Ok(false);
-            }
-            sqlx::query(
-                "INSERT INTO access_transitions (request_id, from_state, to_state, transition, \
-                 actor_id, role, at, reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(&change.request_id)
-            .bind(&change.from_state)
-            .bind(&change.to_state)
-            .bind(&change.transition)
-            .bind(&change.actor_id)
-            .bind(&change.role)
-            .bind(change.at)
-            .bind(&change.reason)
-            .execute(&mut *tx)
             .await?;
-            insert_notifications_tx!(tx, notifications);
-            for mail in mails {
-                insert_mail_tx!(tx, mail);
-            }
-            tx.commit().await?;
-            Ok(true)
-        })
+        Ok(outcome == crate::access_review::TransitionOutcome::Moved)
     }
 
     /// Assigns a request that is in state `state` to a reviewer, with its notifications and
@@ -659,7 +600,7 @@ impl Store {
                 tx.rollback().await?;
                 return Ok(false);
             }
-            insert_notifications_tx!(tx, notifications);
+            insert_notifications!(tx, notifications);
             for mail in mails {
                 insert_mail_tx!(tx, mail);
             }

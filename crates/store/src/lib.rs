@@ -15,6 +15,7 @@
 //! Only this crate contains SQL (an invariant checked by `cargo xtask tidy`).
 
 mod access;
+mod access_review;
 mod accounts;
 mod apps;
 mod builtin;
@@ -35,6 +36,10 @@ pub use access::{
     NewAccessDocument, NewAccessRequest, NewNotification, NotificationRow, SlaChange, StaffRow,
     TermsAcceptanceRow, TermsRow,
 };
+pub use access_review::{
+    AccessEffect, ConcernResponseRow, ConcernRow, DemoRow, DemoSlotRow, NewConcern, NewDemo,
+    NewDemoSlot, ReviewCheckRow, TransitionOutcome,
+};
 pub use accounts::{OrganizationRow, SandboxLoginRow, UserRow};
 pub use apps::{
     AppLinks, AppLogo, AppProfile, AppUpdate, ApplicationRow, LogoChange, NewApplication,
@@ -50,7 +55,9 @@ pub use oauth::{
     EnrolleeSessionRow, GrantRow, GrantView, LoginFailureRow, PurgeReport, RefreshTokenRow,
 };
 pub use orgs::{InvitationRow, MemberChange, MemberRow, MembershipRow};
-pub use portal::{AccountTokenRow, NewMail, OutboxRow, PortalSessionRow, UserAuthRow};
+pub use portal::{
+    AccountTokenRow, MailAttachment, NewMail, OutboxRow, PortalSessionRow, UserAuthRow,
+};
 pub use schema::{MigrationReport, SchemaStatus};
 pub use tokens::AccessTokenRow;
 pub use url::{DatabaseUrl, DatabaseUrlError};

@@ -88,6 +88,19 @@ pub struct NewMail {
     pub body_text: String,
     /// Time queued (also the first attempt's time).
     pub created_at: i64,
+    /// Files sent with it (e.g. a calendar invitation).
+    pub attachments: Vec<MailAttachment>,
+}
+
+/// A file sent with a message.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct MailAttachment {
+    /// File name.
+    pub name: String,
+    /// MIME type (e.g. `text/calendar; method=REQUEST; charset=UTF-8`).
+    pub content_type: String,
+    /// Content.
+    pub bytes: Vec<u8>,
 }
 
 /// A message in the outbox.
@@ -146,16 +159,29 @@ pub(crate) use insert_account_token_tx;
 macro_rules! insert_mail_tx {
     ($tx:expr, $mail:expr) => {{
         let mail: &$crate::portal::NewMail = $mail;
-        sqlx::query(
+        let mail_id: i64 = sqlx::query_scalar(
             "INSERT INTO outbox (recipient, subject, body_text, created_at, attempts, next_attempt_at) \
-             VALUES ($1, $2, $3, $4, 0, $4)",
+             VALUES ($1, $2, $3, $4, 0, $4) RETURNING id",
         )
         .bind(&mail.recipient)
         .bind(&mail.subject)
         .bind(&mail.body_text)
         .bind(mail.created_at)
-        .execute(&mut *$tx)
+        .fetch_one(&mut *$tx)
         .await?;
+        for file in &mail.attachments {
+            sqlx::query(
+                "INSERT INTO outbox_attachments (mail_id, name, content_type, bytes) \
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(mail_id)
+            .bind(&file.name)
+            .bind(&file.content_type)
+            .bind(&file.bytes)
+            .execute(&mut *$tx)
+            .await?;
+        }
+        mail_id
     }};
 }
 pub(crate) use insert_mail_tx;
@@ -532,18 +558,24 @@ impl Store {
         })
     }
 
-    /// Queues a message; its id.
+    /// Queues a message (with its attachments); its id.
     pub async fn insert_mail(&self, mail: &NewMail) -> Result<i64, StoreError> {
         on_pool!(self, pool => {
-            Ok(sqlx::query_scalar(
-                "INSERT INTO outbox (recipient, subject, body_text, created_at, attempts, next_attempt_at) \
-                 VALUES ($1, $2, $3, $4, 0, $4) RETURNING id",
+            let mut tx = pool.begin().await?;
+            let id = insert_mail_tx!(tx, mail);
+            tx.commit().await?;
+            Ok(id)
+        })
+    }
+
+    /// The files sent with a message (empty once it is sent or given up).
+    pub async fn mail_attachments(&self, mail_id: i64) -> Result<Vec<MailAttachment>, StoreError> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_as(
+                "SELECT name, content_type, bytes FROM outbox_attachments WHERE mail_id = $1 ORDER BY id",
             )
-            .bind(&mail.recipient)
-            .bind(&mail.subject)
-            .bind(&mail.body_text)
-            .bind(mail.created_at)
-            .fetch_one(pool)
+            .bind(mail_id)
+            .fetch_all(pool)
             .await?)
         })
     }
@@ -587,6 +619,10 @@ impl Store {
             .bind(id)
             .execute(pool)
             .await?;
+            sqlx::query("DELETE FROM outbox_attachments WHERE mail_id = $1")
+                .bind(id)
+                .execute(pool)
+                .await?;
         });
         Ok(())
     }
@@ -620,6 +656,10 @@ impl Store {
             .bind(id)
             .execute(pool)
             .await?;
+            sqlx::query("DELETE FROM outbox_attachments WHERE mail_id = $1")
+                .bind(id)
+                .execute(pool)
+                .await?;
         });
         Ok(())
     }

@@ -7,7 +7,9 @@
 //! clock. See `docs/design/production-access.md`.
 
 pub mod calendar;
+pub mod ics;
 pub mod request;
+pub mod review;
 pub mod service;
 pub mod sla;
 pub mod state;

@@ -20,9 +20,9 @@ use crate::orgs::{OrgError, Role as OrgRole};
 use crate::portal::Portal;
 use crate::{Deps, DomainError};
 use bb_store::{
-    AccessDocumentRow, AccessDraft, AccessRequestRow, AccessStatusChange, NewAccessDocument,
-    NewAccessRequest, NewMail, NewNotification, SlaChange, StaffRow, StoreError,
-    TermsAcceptanceRow, TermsRow,
+    AccessDocumentRow, AccessDraft, AccessEffect, AccessRequestRow, AccessStatusChange,
+    MailAttachment, NewAccessDocument, NewAccessRequest, NewMail, NewNotification, SlaChange,
+    StaffRow, StoreError, TermsAcceptanceRow, TermsRow, TransitionOutcome,
 };
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
@@ -321,7 +321,7 @@ fn when(ms: i64) -> String {
 /// The production-access service; cheap to clone.
 #[derive(Clone)]
 pub struct Access {
-    deps: Arc<Deps>,
+    pub(crate) deps: Arc<Deps>,
     mail: Mail,
     portal: Portal,
     calendar: Arc<RwLock<BusinessCalendar>>,
@@ -351,11 +351,22 @@ impl Access {
         self.calendar.read().map(|c| c.clone()).unwrap_or_default()
     }
 
-    fn now(&self) -> DateTime<Utc> {
+    pub(crate) fn now(&self) -> DateTime<Utc> {
         self.deps.clock.now()
     }
 
-    fn store_error(&self, e: StoreError) -> AccessError {
+    pub(crate) fn portal_host(&self) -> String {
+        let base = self.portal.settings().base_url;
+        base.split("://")
+            .nth(1)
+            .unwrap_or(&base)
+            .split(['/', ':'])
+            .next()
+            .unwrap_or("bluebutton")
+            .to_owned()
+    }
+
+    pub(crate) fn store_error(&self, e: StoreError) -> AccessError {
         AccessError::Domain(self.portal.store_error(e))
     }
 
@@ -731,7 +742,7 @@ impl Access {
 
     /// The request if the viewer may see it: staff every request past the draft, members
     /// their organization's.
-    async fn visible(
+    pub(crate) async fn visible(
         &self,
         viewer: &Viewer,
         request_id: &str,
@@ -810,7 +821,7 @@ impl Access {
         })
     }
 
-    async fn actor_for(
+    pub(crate) async fn actor_for(
         &self,
         viewer: &Viewer,
         row: &AccessRequestRow,
@@ -897,6 +908,29 @@ impl Access {
         viewer: &Viewer,
         reason: &str,
     ) -> Result<(), AccessError> {
+        self.transition_with(
+            request_id,
+            transition,
+            viewer,
+            reason,
+            AccessEffect::None,
+            None,
+        )
+        .await
+    }
+
+    /// [`Access::transition`] with what the move writes besides the status (a booking, the
+    /// demo's notes, concerns, responses), in the same transaction; with an invitation, the
+    /// e-mails go to its recipients (both sides) with the `.ics` attached.
+    pub(crate) async fn transition_with(
+        &self,
+        request_id: &str,
+        transition: Transition,
+        viewer: &Viewer,
+        reason: &str,
+        effect: AccessEffect,
+        invite: Option<(Vec<(String, String)>, MailAttachment)>,
+    ) -> Result<(), AccessError> {
         let row = self.visible(viewer, request_id).await?;
         let actor = self.actor_for(viewer, &row).await?;
         let status = status_of(&row)?;
@@ -961,14 +995,32 @@ impl Access {
                 now_ms,
             )
             .await?;
-        let moved = self
+        let mails = match invite {
+            None => mails,
+            Some((recipients, file)) => {
+                let (_, mut invited) = self.notes_for(
+                    &recipients,
+                    &row,
+                    &text,
+                    &developer_path(&row.organization_id, &row.id),
+                    now_ms,
+                );
+                for m in &mut invited {
+                    m.attachments.push(file.clone());
+                }
+                invited
+            }
+        };
+        let outcome = self
             .deps
             .store
-            .apply_access_transition(&change, &notes, &mails)
+            .apply_access_transition_with(&change, &notes, &mails, &effect)
             .await
             .map_err(|e| self.store_error(e))?;
-        if !moved {
-            return Err(AccessError::Conflict);
+        match outcome {
+            TransitionOutcome::Moved => {}
+            TransitionOutcome::Conflict => return Err(AccessError::Conflict),
+            TransitionOutcome::SlotTaken => return Err(slot_taken()),
         }
         self.mail.notify();
         tracing::info!(
@@ -982,7 +1034,7 @@ impl Access {
 
     /// In-app notifications and e-mails for one side: the developers (every member of the
     /// organization), or the team (the assigned reviewer, else every staff account).
-    async fn notices(
+    pub(crate) async fn notices(
         &self,
         row: &AccessRequestRow,
         side: Side,
@@ -1023,7 +1075,7 @@ impl Access {
         Ok(self.notes_for(&recipients, row, text, &path, now_ms))
     }
 
-    fn notes_for(
+    pub(crate) fn notes_for(
         &self,
         recipients: &[(String, String)],
         row: &AccessRequestRow,
@@ -1251,4 +1303,20 @@ fn document_view(d: AccessDocumentRow) -> DocumentView {
         extraction: d.extraction,
         uploaded: when(d.uploaded_at),
     }
+}
+
+/// The refusal of a booking whose slot went to someone else first.
+pub(crate) fn slot_taken() -> AccessError {
+    AccessError::Invalid(vec![(
+        "slot".into(),
+        "that slot was just taken: choose another one".into(),
+    )])
+}
+
+pub(crate) fn status_of_row(row: &AccessRequestRow) -> Result<AccessStatus, AccessError> {
+    status_of(row)
+}
+
+pub(crate) fn when_ms(ms: i64) -> String {
+    when(ms)
 }

@@ -76,6 +76,7 @@ fn mail(to: &str, at: i64) -> NewMail {
         subject: "Production access".into(),
         body_text: "moved".into(),
         created_at: at,
+        attachments: Vec::new(),
     }
 }
 
@@ -362,5 +363,262 @@ pub async fn access_requests_keep_every_document_version_and_move_conditionally(
         outbox.len(),
         1,
         "the stale submission queued nothing: {outbox:?}"
+    );
+}
+
+async fn staff(f: &Fixture, n: u32) -> String {
+    let mut u = user(n);
+    u.kind = "staff".into();
+    u.staff_role = Some("reviewer".into());
+    f.store.insert_user(&u).await.unwrap();
+    u.id
+}
+
+fn demo(id: &str, slot: &str, reviewer: &str, at: i64) -> bb_store::NewDemo {
+    bb_store::NewDemo {
+        id: id.into(),
+        request_id: "req-1".into(),
+        slot_id: slot.into(),
+        reviewer_id: reviewer.into(),
+        starts_at: 10_000_000,
+        ends_at: 13_600_000,
+        meeting_link: "https://meet.example/a".into(),
+        booked_by: "user-1".into(),
+        booked_at: at,
+    }
+}
+
+pub async fn demo_slots_book_once_concerns_thread_and_checks_keep_the_latest(f: Fixture) {
+    use bb_store::{
+        AccessEffect, MailAttachment, NewConcern, NewDemoSlot, ReviewCheckRow, TransitionOutcome,
+    };
+    with_request(&f).await;
+    let rev = staff(&f, 50).await;
+    let slot = |id: &str, start: i64| NewDemoSlot {
+        id: id.into(),
+        reviewer_id: rev.clone(),
+        starts_at: start,
+        ends_at: start + 3_600_000,
+        meeting_link: "https://meet.example/a".into(),
+        created_at: 1,
+    };
+    assert_eq!(
+        f.store
+            .insert_demo_slots(&[slot("s1", 10_000_000), slot("s2", 20_000_000)])
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        f.store
+            .insert_demo_slots(&[slot("dup", 10_000_000)])
+            .await
+            .unwrap(),
+        0,
+        "same start kept once"
+    );
+    assert_eq!(f.store.demo_slots(0).await.unwrap().len(), 2);
+
+    // Two bookings of s1 (same request state read twice): exactly one wins.
+    let mut file = mail("dev1@example.org", 2_000);
+    file.attachments.push(MailAttachment {
+        name: "demo.ics".into(),
+        content_type: "text/calendar; method=REQUEST; charset=UTF-8".into(),
+        bytes: b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n".to_vec(),
+    });
+    let book = |id: &'static str| {
+        let store = f.store.clone();
+        let file = file.clone();
+        let rev = rev.clone();
+        async move {
+            store
+                .apply_access_transition_with(
+                    &change(
+                        "in_review",
+                        "demo_scheduled",
+                        "schedule_demo",
+                        "user-1",
+                        2_000,
+                    ),
+                    &[],
+                    &[file],
+                    &AccessEffect::BookDemo(demo(id, "s1", &rev, 2_000)),
+                )
+                .await
+                .unwrap()
+        }
+    };
+    // Put the request in review first.
+    assert!(
+        f.store
+            .apply_access_transition(&change("draft", "in_review", "claim", "x", 1_500), &[], &[])
+            .await
+            .unwrap()
+    );
+    let (a, b) = tokio::join!(book("d1"), book("d2"));
+    let mut outcomes = [a, b];
+    outcomes.sort_by_key(|o| format!("{o:?}"));
+    assert_eq!(outcomes[1], TransitionOutcome::Moved, "{outcomes:?}");
+    assert_ne!(outcomes[0], TransitionOutcome::Moved, "{outcomes:?}");
+    assert_eq!(f.store.access_demos("req-1").await.unwrap().len(), 1);
+    let outbox = f.store.outbox(10).await.unwrap();
+    assert_eq!(outbox.len(), 1, "the loser wrote no e-mail");
+    let files = f.store.mail_attachments(outbox[0].id).await.unwrap();
+    assert_eq!(files.len(), 1);
+    assert_eq!(files[0].name, "demo.ics");
+
+    // A slot taken while the state is still right: refused as SlotTaken, nothing written.
+    assert!(
+        f.store
+            .apply_access_transition(
+                &change("demo_scheduled", "in_review", "cancel_demo", "x", 2_500),
+                &[],
+                &[]
+            )
+            .await
+            .unwrap()
+    );
+    let taken = f
+        .store
+        .apply_access_transition_with(
+            &change(
+                "in_review",
+                "demo_scheduled",
+                "schedule_demo",
+                "user-1",
+                3_000,
+            ),
+            &[],
+            &[mail("x@example.org", 3_000)],
+            &AccessEffect::BookDemo(demo("d3", "s1", &rev, 3_000)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(taken, TransitionOutcome::SlotTaken);
+    assert_eq!(
+        f.store
+            .access_request("req-1")
+            .await
+            .unwrap()
+            .unwrap()
+            .state,
+        "in_review"
+    );
+    assert_eq!(f.store.outbox(10).await.unwrap().len(), 1);
+
+    // Reschedule the demo d1 onto s2 after booking s2's neighbour: sequence counts.
+    assert!(
+        f.store
+            .apply_access_transition(
+                &change("in_review", "demo_scheduled", "x", "x", 3_500),
+                &[],
+                &[]
+            )
+            .await
+            .unwrap()
+    );
+    let s2 = f.store.demo_slot("s2").await.unwrap().unwrap();
+    let moved = f
+        .store
+        .reschedule_demo("req-1", "d1", &s2, 4_000, &[], &[])
+        .await
+        .unwrap();
+    assert_eq!(moved, TransitionOutcome::Moved);
+    let d = &f.store.access_demos("req-1").await.unwrap()[0];
+    assert_eq!((d.sequence, d.slot_id.as_deref()), (1, Some("s2")));
+    assert_eq!(
+        f.store.demo_slot("s1").await.unwrap().unwrap().demo_id,
+        None,
+        "old slot freed"
+    );
+
+    // Concerns, responses, resolution.
+    let raised = f
+        .store
+        .apply_access_transition_with(
+            &change(
+                "demo_scheduled",
+                "concerns_open",
+                "raise_concerns",
+                &rev,
+                5_000,
+            ),
+            &[],
+            &[],
+            &AccessEffect::RaiseConcerns {
+                raised_by: rev.clone(),
+                concerns: vec![
+                    NewConcern {
+                        severity: "high".into(),
+                        body: "Explain sharing".into(),
+                    },
+                    NewConcern {
+                        severity: "low".into(),
+                        body: "Typo".into(),
+                    },
+                ],
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(raised, TransitionOutcome::Moved);
+    let concerns = f.store.access_concerns("req-1").await.unwrap();
+    assert_eq!(concerns.len(), 2);
+    f.store
+        .apply_access_transition_with(
+            &change(
+                "concerns_open",
+                "developer_responded",
+                "respond",
+                "user-1",
+                6_000,
+            ),
+            &[],
+            &[],
+            &AccessEffect::Respond {
+                responded_by: "user-1".into(),
+                responses: vec![
+                    (concerns[0].id, "We do not share".into()),
+                    (concerns[1].id, "Fixed".into()),
+                ],
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(f.store.concern_responses("req-1").await.unwrap().len(), 2);
+    assert!(
+        f.store
+            .resolve_concern("req-1", concerns[1].id, &rev, 7_000)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !f.store
+            .resolve_concern("req-1", concerns[1].id, &rev, 7_000)
+            .await
+            .unwrap(),
+        "once"
+    );
+
+    // Checklist: the latest verdict per item.
+    let check = |verdict: &str, at: i64| ReviewCheckRow {
+        request_id: "req-1".into(),
+        item: "vendors".into(),
+        verdict: verdict.into(),
+        note: format!("at {at}"),
+        checked_by: rev.clone(),
+        checked_at: at,
+    };
+    f.store
+        .set_review_checks(&[check("not_met", 8_000)])
+        .await
+        .unwrap();
+    f.store
+        .set_review_checks(&[check("met", 9_000)])
+        .await
+        .unwrap();
+    assert_eq!(
+        f.store.review_checks("req-1").await.unwrap(),
+        vec![check("met", 9_000)]
     );
 }

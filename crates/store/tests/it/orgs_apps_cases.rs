@@ -185,6 +185,7 @@ fn mail(to: &str) -> NewMail {
         subject: "Invitation".into(),
         body_text: "https://example.org/v2/accounts/organizations/invitations/x".into(),
         created_at: 0,
+        attachments: Vec::new(),
     }
 }
 

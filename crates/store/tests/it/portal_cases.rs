@@ -24,6 +24,7 @@ fn mail(to: &str, subject: &str, now: i64) -> NewMail {
         subject: subject.into(),
         body_text: format!("Hello {to}: https://example.org/link/secret-{subject}"),
         created_at: now,
+        attachments: Vec::new(),
     }
 }
 
