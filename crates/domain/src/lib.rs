@@ -20,6 +20,7 @@ pub mod mail;
 pub mod oauth;
 pub mod orgs;
 pub mod passwords;
+pub mod policy;
 pub mod portal;
 pub mod testclient;
 pub mod totp;
@@ -66,6 +67,8 @@ pub struct Services {
     pub mail: mail::Mail,
     /// Developer portal accounts: sign-up, login, sessions, TOTP, password reset.
     pub portal: portal::Portal,
+    /// The policy check (readability, checklist, naming, contradictions).
+    pub policy: policy::PolicyCheck,
     /// Per-application usage counts (the portal's dashboard).
     pub usage: usage::Usage,
     /// The built-in test client's application and sessions.
@@ -82,8 +85,10 @@ impl Services {
         let mail = mail::Mail::new(deps.clone());
         let apps = apps::Apps::new(deps.clone());
         let portal = portal::Portal::new(deps.clone(), mail.clone());
+        let policy = policy::PolicyCheck::new();
         Self {
-            access: access::Access::new(deps.clone(), mail.clone(), portal.clone()),
+            access: access::Access::new(deps.clone(), mail.clone(), portal.clone(), policy.clone()),
+            policy,
             accounts: accounts::Accounts::new(deps.clone()),
             testclient: testclient::TestClient::new(deps.clone(), apps.clone()),
             apps,

@@ -324,15 +324,22 @@ pub struct Access {
     pub(crate) deps: Arc<Deps>,
     mail: Mail,
     portal: Portal,
+    policy: crate::policy::PolicyCheck,
     calendar: Arc<RwLock<BusinessCalendar>>,
     terms_ready: Arc<AtomicBool>,
 }
 
 impl Access {
-    pub(crate) fn new(deps: Arc<Deps>, mail: Mail, portal: Portal) -> Self {
+    pub(crate) fn new(
+        deps: Arc<Deps>,
+        mail: Mail,
+        portal: Portal,
+        policy: crate::policy::PolicyCheck,
+    ) -> Self {
         Self {
             deps,
             mail,
+            policy,
             portal,
             calendar: Arc::new(RwLock::new(BusinessCalendar::default())),
             terms_ready: Arc::new(AtomicBool::new(false)),
@@ -667,7 +674,7 @@ impl Access {
     }
 
     /// Stores an uploaded document as the next version of its kind (never replacing one):
-    /// at most 10 MB, a PDF; its text is extracted later (`pending`).
+    /// at most 10 MB, a PDF; its text is extracted now (`done`, or `failed: reason`).
     pub async fn upload(
         &self,
         user_id: &str,
@@ -693,6 +700,22 @@ impl Access {
             .filter(|c| !c.is_control() && !matches!(c, '/' | '\\' | '"'))
             .take(200)
             .collect();
+        // The text, for the reviewers' policy report. A PDF whose text cannot be read (a
+        // scan, a damaged file) is still kept, marked, and the developer is told on the
+        // status page; the check itself is `policy_report`.
+        let bytes = Arc::new(bytes);
+        let (extraction, extracted_text) = match self
+            .policy
+            .extract("upload.pdf", bytes.clone())
+            .await
+        {
+            Ok(text) => ("done".to_owned(), Some(text.text)),
+            Err(e) => {
+                tracing::info!(request_id, kind = kind.as_str(), reason = %e, "no text extracted");
+                (format!("failed: {e}"), None)
+            }
+        };
+        let bytes = Arc::try_unwrap(bytes).unwrap_or_else(|shared| shared.as_ref().clone());
         let doc = NewAccessDocument {
             request_id: request_id.to_owned(),
             kind: kind.as_str().to_owned(),
@@ -703,8 +726,8 @@ impl Access {
             },
             sha256: Sha256::digest(&bytes).to_vec(),
             bytes,
-            extraction: "pending".into(),
-            extracted_text: None,
+            extraction,
+            extracted_text,
             uploaded_by: user_id.to_owned(),
             uploaded_at: self.now().timestamp_millis(),
         };
@@ -738,6 +761,26 @@ impl Access {
             .await
             .map_err(|e| self.store_error(e))?
             .ok_or(AccessError::NotFound)
+    }
+
+    /// The policy report of one of the request's documents (the same engine as the CLI and
+    /// the portal's self-service page), for the same viewers as [`Access::document`]. The
+    /// inner error says why the file could not be checked (e.g. a scan without text).
+    pub async fn policy_report(
+        &self,
+        viewer: &Viewer,
+        request_id: &str,
+        document_id: i64,
+    ) -> Result<
+        (
+            String,
+            Result<crate::policy::Checked, crate::policy::PolicyCheckError>,
+        ),
+        AccessError,
+    > {
+        let (file_name, bytes) = self.document(viewer, request_id, document_id).await?;
+        let checked = self.policy.check(&file_name, Arc::new(bytes)).await;
+        Ok((file_name, checked))
     }
 
     /// The request if the viewer may see it: staff every request past the draft, members

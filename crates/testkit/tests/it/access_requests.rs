@@ -372,7 +372,8 @@ async fn drafts_save_partially_and_bad_files_are_refused_next_to_their_field() {
     }
     let (_, status) = page(&app, &dev.browser, &format!("{}{id}/", base(&dev))).await;
     assert_eq!(status.matches("class=\"sha256\"").count(), 2, "{status}");
-    assert!(status.contains("pending extraction"), "{status}");
+    // Their text was extracted at upload (these minimal PDFs have no readable structure).
+    assert!(status.contains("failed: not a readable PDF"), "{status}");
     let sha: String = <sha2::Sha256 as sha2::Digest>::digest(pdf("two"))
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -857,4 +858,83 @@ async fn the_json_api_drives_the_same_process() {
     let view: serde_json::Value = r.json().await.unwrap();
     assert_eq!(view["state"], "withdrawn");
     assert_eq!(view["history"].as_array().unwrap().len(), 2);
+}
+
+/// A real PDF with a text layer (the policy engine's fixture).
+const TEXT_PDF: &[u8] = include_bytes!("../../../policy/tests/fixtures/text.pdf");
+
+/// The document ids of a request page's policy-report links.
+fn report_links(html: &str) -> Vec<String> {
+    html.match_indices("id=\"report-")
+        .filter_map(|(at, _)| {
+            let rest = &html[at + 11..];
+            let id = &rest[..rest.find('"')?];
+            id.chars()
+                .all(|c| c.is_ascii_digit())
+                .then(|| id.to_owned())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn documents_get_the_engine_report_beside_them_or_say_why_not() {
+    let app = spawn_app().await;
+    let dev = dev_with_app(&app, "reports@example.org", "Report Labs").await;
+    accept_terms(&app, &dev).await;
+    let id = start(&app, &dev).await;
+    // The terms: the minimal PDF of these tests (its structure passes the upload check but
+    // not the engine's parser); the policy: a PDF with a text layer.
+    let r = post_form(
+        &app,
+        &dev,
+        &id,
+        "submit",
+        &full_fields(&dev, &[]),
+        vec![
+            ("terms", pdf("terms"), "application/pdf"),
+            ("privacy_policy", TEXT_PDF.to_vec(), "application/pdf"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+
+    let (reviewer, _) = staff(&app, "reports-reviewer@example.org", "reviewer").await;
+    let (status, html) = page(&app, &reviewer, &format!("/v2/staff/access/requests/{id}/")).await;
+    assert_eq!(status, 200);
+    let links = report_links(&html);
+    assert_eq!(links.len(), 1, "only the policy could be read: {html}");
+    assert!(html.contains("failed: not a readable PDF"), "{html}");
+
+    let path = format!(
+        "/v2/staff/access/requests/{id}/documents/{}/report",
+        links[0]
+    );
+    let (status, report) = page(&app, &reviewer, &path).await;
+    assert_eq!(status, 200, "{report}");
+    assert!(report.contains("id=\"report-checklist\""), "{report}");
+    assert_eq!(report.matches("<tr id=\"check-").count(), 15);
+    assert!(report.contains("id=\"report-scores\""));
+
+    // The terms cannot be checked: the page says why.
+    let terms_doc: i64 = links[0].parse::<i64>().unwrap() - 1;
+    let (status, page_) = page(
+        &app,
+        &reviewer,
+        &format!("/v2/staff/access/requests/{id}/documents/{terms_doc}/report"),
+    )
+    .await;
+    assert_eq!(status, 422, "{page_}");
+    assert!(
+        page_.contains("could not be checked: not a readable PDF"),
+        "{page_}"
+    );
+
+    // The developer sees the same report; another organization's developer does not.
+    let dev_path = format!("{}{id}/documents/{}/report", base(&dev), links[0]);
+    let (status, mine) = page(&app, &dev.browser, &dev_path).await;
+    assert_eq!(status, 200);
+    assert_eq!(mine.matches("<tr id=\"check-").count(), 15);
+    let other = dev_with_app(&app, "other-reports@example.org", "Other Labs").await;
+    let (status, _) = page(&app, &other.browser, &dev_path).await;
+    assert_eq!(status, 404);
 }

@@ -12,6 +12,7 @@ mod middleware;
 mod oauth;
 mod oauth_more;
 mod oauth_negative;
+mod policy_check;
 mod portal;
 mod portal_apps;
 mod portal_orgs;

@@ -214,7 +214,7 @@ pub(crate) struct QueuePage {
     pub rows: Vec<RequestSummary>,
 }
 
-fn viewer(session: &PortalSession) -> Viewer {
+pub(super) fn viewer(session: &PortalSession) -> Viewer {
     Viewer {
         user_id: session.user_id.clone(),
         name: if session.name.is_empty() {
@@ -242,7 +242,7 @@ fn label(name: &str) -> &'static str {
 }
 
 /// The status and page of an error that is not about fields.
-fn access_failure(e: AccessError, nav: Nav, back: &str) -> Response {
+pub(super) fn access_failure(e: AccessError, nav: Nav, back: &str) -> Response {
     let (status, title) = match &e {
         AccessError::NotFound => (StatusCode::NOT_FOUND, "Request not found"),
         AccessError::StaffOnly => (StatusCode::FORBIDDEN, "Staff only"),
@@ -577,11 +577,11 @@ async fn edit_page(
 }
 
 /// An uploaded file: `(field, file name, bytes, over the limit)`.
-type Upload = (String, String, Vec<u8>, bool);
+pub(super) type Upload = (String, String, Vec<u8>, bool);
 
 /// Reads the form: text fields (each at most 16 KiB) and the `terms` and
 /// `privacy_policy` files (kept up to 10 MB + 1 byte; more is only counted).
-async fn read_multipart(
+pub(super) async fn read_multipart(
     mut multipart: Multipart,
 ) -> Result<(Vec<(String, String)>, Vec<Upload>), Response> {
     let too_large = || {
@@ -1124,7 +1124,10 @@ async fn queue_page(
     )
 }
 
-async fn staff_session(state: &AppState, headers: &HeaderMap) -> Result<PortalSession, Response> {
+pub(super) async fn staff_session(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<PortalSession, Response> {
     let (_, session) = active(state, headers).await?;
     match staff_only(&session) {
         Some(response) => Err(response),

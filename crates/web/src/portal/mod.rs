@@ -18,13 +18,15 @@ mod accounts;
 mod apps;
 mod chart;
 mod orgs;
+mod policy;
 mod usage;
 mod views;
 
-pub use access::{ACCESS_UPLOAD_LIMIT, upload_limit_for};
+pub use access::ACCESS_UPLOAD_LIMIT;
 pub(crate) use access::{queue_filter, upload_status};
 pub(crate) use accounts::ct_eq;
 pub use apps::UPLOAD_LIMIT;
+pub use policy::POLICY_UPLOAD_LIMIT;
 pub(crate) use views::render;
 
 use crate::AppState;
@@ -43,4 +45,11 @@ pub fn routes() -> Router<AppState> {
         .layer(DefaultBodyLimit::max(FORM_LIMIT))
         .merge(apps::routes())
         .merge(access::routes())
+        .merge(policy::routes())
+}
+
+/// The body limit of a path when it is one of the upload routes (the middleware's
+/// declared-length check allows these more than the server's default).
+pub fn upload_limit_for(path: &str) -> Option<usize> {
+    access::upload_limit_for(path).or_else(|| policy::upload_limit_for(path))
 }
