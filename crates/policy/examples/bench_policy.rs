@@ -1,11 +1,12 @@
 //! The policy engine's benchmark, run by `cargo xtask bench policy` (release build): reads
-//! one file, then extracts and analyses it N times in process and prints one JSON line — the
+//! one file, then extracts and analyses it (readability, naming, the rule classifier's 15
+//! checklist items, contradictions: `Standard`, as the CLI and the portal run it) N times in process and prints one JSON line — the
 //! first (cold) run, which also inflates the compiled-in word lists, and the warm runs' min,
 //! median, p90 and max in milliseconds, with the pages and words analysed.
 //!
 //!     cargo run --release -p bb-policy --example bench_policy -- FILE [--runs N]
 
-use bb_policy::{Analysers, Limits, analyse, extract};
+use bb_policy::{Limits, Standard, analyse, extract};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -34,13 +35,14 @@ fn run() -> Result<String, String> {
     };
     let bytes = std::fs::read(&path).map_err(|e| format!("{path}: {e}"))?;
     let limits = Limits::default();
+    let standard = Standard::new().map_err(|e| e.to_string())?;
     let mut samples = Vec::with_capacity(runs);
     let mut words = 0;
     let mut pages = 0;
     for _ in 0..runs.max(2) {
         let started = Instant::now();
         let text = extract(&path, &bytes, &limits).map_err(|e| format!("{path}: {e}"))?;
-        let report = analyse(&path, &text, Analysers::default());
+        let report = analyse(&path, &text, standard.analysers());
         samples.push(started.elapsed().as_secs_f64() * 1000.0);
         words = report.words;
         pages = text.pages.unwrap_or(0);
