@@ -46,29 +46,48 @@ const SLOTS_PAGE: &str = "/v2/staff/access/slots";
 const CONCERN_ROWS: usize = 3;
 
 pub(super) fn routes() -> Router<AppState> {
-    let dev = "/v2/accounts/organizations/{org}/production-access/{id}";
-    let staff = "/v2/staff/access/requests/{id}";
     Router::new()
-        .route(&format!("{dev}/demo/book"), post(developer_book))
         .route(
-            &format!("{dev}/demo/reschedule"),
+            "/v2/accounts/organizations/{org}/production-access/{id}/demo/book",
+            post(developer_book),
+        )
+        .route(
+            "/v2/accounts/organizations/{org}/production-access/{id}/demo/reschedule",
             post(developer_reschedule),
         )
-        .route(&format!("{dev}/demo/cancel"), post(developer_cancel))
-        .route(&format!("{dev}/demo.ics"), get(developer_ics))
-        .route(&format!("{dev}/responses"), post(developer_respond))
-        .route(SLOTS_PAGE, get(slots_page).post(slots_post))
-        .route("/v2/staff/access/slots/link", post(link_post))
-        .route(&format!("{staff}/demo.ics"), get(staff_ics))
-        .route(&format!("{staff}/demo/hold"), post(staff_hold))
-        .route(&format!("{staff}/demo/cancel"), post(staff_cancel))
-        .route(&format!("{staff}/concerns"), post(staff_concerns))
         .route(
-            &format!("{staff}/concerns/{{concern}}/resolve"),
+            "/v2/accounts/organizations/{org}/production-access/{id}/demo/cancel",
+            post(developer_cancel),
+        )
+        .route(
+            "/v2/accounts/organizations/{org}/production-access/{id}/demo.ics",
+            get(developer_ics),
+        )
+        .route(
+            "/v2/accounts/organizations/{org}/production-access/{id}/responses",
+            post(developer_respond),
+        )
+        .route("/v2/staff/access/slots", get(slots_page).post(slots_post))
+        .route("/v2/staff/access/slots/link", post(link_post))
+        .route("/v2/staff/access/requests/{id}/demo.ics", get(staff_ics))
+        .route("/v2/staff/access/requests/{id}/demo/hold", post(staff_hold))
+        .route(
+            "/v2/staff/access/requests/{id}/demo/cancel",
+            post(staff_cancel),
+        )
+        .route(
+            "/v2/staff/access/requests/{id}/concerns",
+            post(staff_concerns),
+        )
+        .route(
+            "/v2/staff/access/requests/{id}/concerns/{concern}/resolve",
             post(staff_resolve),
         )
-        .route(&format!("{staff}/checks"), post(staff_checks))
-        .route(&format!("{staff}/decision"), post(staff_decision))
+        .route("/v2/staff/access/requests/{id}/checks", post(staff_checks))
+        .route(
+            "/v2/staff/access/requests/{id}/decision",
+            post(staff_decision),
+        )
 }
 
 /// The moves made through the review forms rather than the generic move buttons.
