@@ -261,7 +261,7 @@ fn request_body(v: RequestView) -> RequestBody {
     }
 }
 
-fn error(e: AccessError) -> Response {
+pub(crate) fn error(e: AccessError) -> Response {
     match e {
         AccessError::Invalid(errors) => (
             StatusCode::BAD_REQUEST,
@@ -289,7 +289,7 @@ fn error(e: AccessError) -> Response {
 }
 
 /// The signed-in session; for changes, with its CSRF value in `X-CSRF-Token`.
-async fn session(
+pub(crate) async fn session(
     state: &AppState,
     headers: &HeaderMap,
     change: bool,
@@ -325,7 +325,7 @@ async fn session(
     Ok(session)
 }
 
-fn viewer(s: &PortalSession) -> Viewer {
+pub(crate) fn viewer(s: &PortalSession) -> Viewer {
     Viewer {
         user_id: s.user_id.clone(),
         name: if s.name.is_empty() {

@@ -6,6 +6,7 @@
 //! security headers → routes.
 
 mod access_api;
+mod access_review_api;
 pub mod docs;
 pub mod errors;
 mod fhir;
@@ -53,6 +54,7 @@ pub fn router(state: AppState) -> Router {
         .merge(oauth::routes())
         .merge(portal::routes())
         .merge(access_api::routes())
+        .merge(access_review_api::routes())
         .merge(docs::routes())
         .merge(testclient::routes())
         .merge(pages::static_routes())

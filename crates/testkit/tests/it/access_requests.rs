@@ -42,13 +42,13 @@ fn pdf(label: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-struct Dev {
-    browser: reqwest::Client,
-    org: String,
-    app_id: String,
+pub(crate) struct Dev {
+    pub(crate) browser: reqwest::Client,
+    pub(crate) org: String,
+    pub(crate) app_id: String,
 }
 
-async fn dev_with_app(app: &TestApp, email: &str, org_name: &str) -> Dev {
+pub(crate) async fn dev_with_app(app: &TestApp, email: &str, org_name: &str) -> Dev {
     let (browser, csrf, org) = developer(app, email, org_name).await;
     let html = register(app, &browser, &csrf, &org, &format!("{org_name} app")).await;
     Dev {
@@ -58,7 +58,7 @@ async fn dev_with_app(app: &TestApp, email: &str, org_name: &str) -> Dev {
     }
 }
 
-fn base(dev: &Dev) -> String {
+pub(crate) fn base(dev: &Dev) -> String {
     format!("/v2/accounts/organizations/{}/production-access/", dev.org)
 }
 
@@ -147,13 +147,13 @@ async fn accept_terms(app: &TestApp, dev: &Dev) {
     assert_eq!(r.status(), 303);
 }
 
-async fn page(app: &TestApp, browser: &reqwest::Client, path: &str) -> (u16, String) {
+pub(crate) async fn page(app: &TestApp, browser: &reqwest::Client, path: &str) -> (u16, String) {
     let r = browser.get(app.url(path)).send().await.unwrap();
     (r.status().as_u16(), r.text().await.unwrap())
 }
 
 /// A signed-in staff member's browser (TOTP enrolled), and their user id.
-async fn staff(app: &TestApp, email: &str, role: &str) -> (reqwest::Client, String) {
+pub(crate) async fn staff(app: &TestApp, email: &str, role: &str) -> (reqwest::Client, String) {
     let created = app
         .services
         .accounts
@@ -181,7 +181,7 @@ async fn staff(app: &TestApp, email: &str, role: &str) -> (reqwest::Client, Stri
 }
 
 /// Posts a move on the staff request page.
-async fn staff_move(
+pub(crate) async fn staff_move(
     app: &TestApp,
     browser: &reqwest::Client,
     id: &str,
@@ -201,7 +201,7 @@ async fn staff_move(
 }
 
 /// A submitted request (terms accepted, form complete, both PDFs).
-async fn submitted(app: &TestApp, dev: &Dev) -> String {
+pub(crate) async fn submitted(app: &TestApp, dev: &Dev) -> String {
     accept_terms(app, dev).await;
     let id = start(app, dev).await;
     let r = post_form(

@@ -22,6 +22,7 @@
 //! form [`super::FORM_LIMIT`].
 
 use super::accounts::{FIX_BELOW, active, ct_eq, failure, field, forbidden, nav_of, pairs};
+use super::review::{Entered, ReviewForms, has_own_form, review_notice};
 use super::views::{Field, Nav, notice, render};
 use crate::AppState;
 use crate::oauth::see_other;
@@ -36,6 +37,7 @@ use bb_domain::access::request::{
     CHECKLIST, DOCUMENT_MAX_BYTES, DocumentKind, RequestForm, UploadProblem, attestation_field,
     check_pdf,
 };
+use bb_domain::access::review::ReviewView;
 use bb_domain::access::service::{
     NotificationView, RequestSummary, RequestView, TermsStatus, developer_path, staff_path,
 };
@@ -104,7 +106,9 @@ pub(super) fn routes() -> Router<AppState> {
             get(staff_document),
         )
         .layer(DefaultBodyLimit::max(super::FORM_LIMIT));
-    uploads.merge(forms)
+    uploads
+        .merge(forms)
+        .merge(super::review::routes().layer(DefaultBodyLimit::max(super::FORM_LIMIT)))
 }
 
 // ------------------------------------------------------------------------------------------
@@ -192,6 +196,8 @@ pub(crate) struct RequestPage {
     pub app_name: String,
     pub moves: Vec<MoveButton>,
     pub reviewers: Vec<(String, String, bool)>,
+    pub review: ReviewView,
+    pub forms: ReviewForms,
 }
 
 #[derive(Template)]
@@ -285,7 +291,7 @@ fn when_done(query: Option<&str>) -> Option<String> {
 fn move_buttons(moves: &[Transition]) -> Vec<MoveButton> {
     moves
         .iter()
-        .filter(|t| !matches!(t, Transition::Submit | Transition::Resubmit))
+        .filter(|t| !matches!(t, Transition::Submit | Transition::Resubmit) && !has_own_form(**t))
         .map(|t| MoveButton {
             transition: t.as_str(),
             label: {
@@ -800,7 +806,8 @@ async fn edit_post(
     }
 }
 
-async fn request_page(
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn request_page(
     state: &AppState,
     session: &PortalSession,
     id: &str,
@@ -808,6 +815,7 @@ async fn request_page(
     notice_text: Option<String>,
     message: Option<String>,
     status: StatusCode,
+    entered: &Entered,
 ) -> Response {
     let access = &state.services.access;
     let nav = nav_of(session);
@@ -844,6 +852,19 @@ async fn request_page(
     } else {
         developer_path(&view.summary.organization_id, id)
     };
+    let review = match access.review(&viewer(session), id).await {
+        Ok(r) => r,
+        Err(e) => return access_failure(e, nav, &base),
+    };
+    let slots = if staff {
+        Vec::new()
+    } else {
+        match access.slots(&viewer(session)).await {
+            Ok(s) => s,
+            Err(e) => return access_failure(e, nav, &base),
+        }
+    };
+    let forms = ReviewForms::new(&view, &review, slots, entered);
     let page = RequestPage {
         title: format!(
             "Production access: {}",
@@ -863,6 +884,8 @@ async fn request_page(
         base,
         request: view,
         reviewers,
+        review,
+        forms,
     };
     render(&page, status)
 }
@@ -875,6 +898,7 @@ fn done_notice(query: Option<&str>) -> Option<String> {
         ),
         Some("moved") => Some("Done.".into()),
         Some("assigned") => Some("The request is assigned.".into()),
+        Some(other) => review_notice(other),
         _ => None,
     }
 }
@@ -912,6 +936,7 @@ async fn status_page(
         done_notice(query.as_deref()),
         None,
         StatusCode::OK,
+        &Entered::default(),
     )
     .await
 }
@@ -933,6 +958,7 @@ async fn transition_from_form(
             None,
             Some("Choose one of the moves shown.".into()),
             StatusCode::BAD_REQUEST,
+            &Entered::default(),
         )
         .await;
     };
@@ -954,7 +980,17 @@ async fn transition_from_form(
             } else {
                 StatusCode::CONFLICT
             };
-            request_page(state, session, id, staff, None, Some(e.to_string()), status).await
+            request_page(
+                state,
+                session,
+                id,
+                staff,
+                None,
+                Some(e.to_string()),
+                status,
+                &Entered::default(),
+            )
+            .await
         }
         Err(e) => access_failure(e, nav_of(session), done),
     }
@@ -1153,6 +1189,7 @@ async fn staff_page(
         done_notice(query.as_deref()),
         None,
         StatusCode::OK,
+        &Entered::default(),
     )
     .await
 }
@@ -1207,6 +1244,7 @@ async fn staff_assign(
                 None,
                 Some(e.to_string()),
                 StatusCode::BAD_REQUEST,
+                &Entered::default(),
             )
             .await
         }

@@ -6,7 +6,8 @@
 //! application's usage dashboard at `/v2/o/applications/{id}/usage`, its charts drawn by
 //! [`chart`] as inline SVG; [`access`] production access: the developer's requests under
 //! `/v2/accounts/organizations/{org}/production-access/`, notifications, and the reviewers'
-//! console under `/v2/staff/access/`.
+//! console under `/v2/staff/access/`; [`review`] the review forms on those pages (demo
+//! slots and booking, `.ics`, concerns and responses, checklist, decision).
 //!
 //! Browser state: `bb_portal`, the session cookie (random, `HttpOnly; SameSite=Lax`,
 //! `Secure` behind https; the store keeps its SHA-256), and `bb_portal_csrf`, the
@@ -19,6 +20,7 @@ mod apps;
 mod chart;
 mod orgs;
 mod policy;
+mod review;
 mod usage;
 mod views;
 
