@@ -24,6 +24,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { env, openJourney } from './harness.mjs';
+import { Authenticator, base32Decode } from './totp.mjs';
 
 const SMTP_DIR = env('BB_SMTP_DIR', 'j1.mjs');
 const RUN = crypto.randomBytes(4).toString('hex');
@@ -70,59 +71,10 @@ async function receivedMail(to, subject) {
   }
 }
 
-// --- RFC 6238 TOTP (HMAC-SHA-1, 6 digits, 30 s), as an authenticator app computes it ------------
-function base32Decode(text) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0;
-  let value = 0;
-  const out = [];
-  for (const c of text.replace(/[\s=]/g, '').toUpperCase()) {
-    const i = alphabet.indexOf(c);
-    assert.ok(i >= 0, `base32 character ${JSON.stringify(c)}`);
-    value = (value << 5) | i;
-    bits += 5;
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 0xff);
-      bits -= 8;
-    }
-  }
-  return Buffer.from(out);
-}
-function hotp(key, counter) {
-  const msg = Buffer.alloc(8);
-  msg.writeBigUInt64BE(BigInt(counter));
-  const mac = crypto.createHmac('sha1', key).update(msg).digest();
-  const offset = mac[mac.length - 1] & 0x0f;
-  const bin = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
-  return String(bin).padStart(6, '0');
-}
-// RFC 6238 appendix B (SHA-1, 8 digits there; the same truncation gives these 6).
-assert.equal(hotp(Buffer.from('12345678901234567890'), Math.floor(59 / 30)), '287082');
-assert.equal(hotp(Buffer.from('12345678901234567890'), Math.floor(1111111109 / 30)), '081804');
-
-let totpKey = null;
-let lastStep = -1; // the server accepts a step only once, and only a later one each time
-/** A six-digit code of none of the steps the server accepts now. */
-function wrongCode() {
-  const now = Math.floor(Date.now() / 1000 / 30);
-  const near = new Set([-2, -1, 0, 1, 2].map((d) => hotp(totpKey, now + d)));
-  for (let n = 0; ; n++) {
-    const code = String(n).padStart(6, '0');
-    if (!near.has(code)) return code;
-  }
-}
-/** A code the server accepts now: the current step, or the next one when this step was used. */
-async function totpCode() {
-  for (;;) {
-    const now = Math.floor(Date.now() / 1000 / 30);
-    const use = Math.max(now, lastStep + 1);
-    if (use <= now + 1) {
-      lastStep = use;
-      return hotp(totpKey, use);
-    }
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
+// --- the second step: RFC 6238 codes from the key the enrolment page shows (totp.mjs) ------------
+let authenticator = null;
+const totpCode = () => authenticator.code();
+const wrongCode = () => authenticator.wrongCode();
 
 // --- page helpers --------------------------------------------------------------------------
 async function fillForm(fields) {
@@ -259,8 +211,8 @@ await step('J1: TOTP enrolment shows the key; a wrong code shows its error next 
   await clickAndLoad('#enrol-link');
   await expectPath(/^\/v2\/accounts\/mfa\/enrol$/, 'after "Turn on two-step sign-in"');
   const secret = await text('#totp-secret');
-  totpKey = base32Decode(secret);
-  assert.equal(totpKey.length, 20, `a 160-bit key: ${secret}`);
+  authenticator = new Authenticator(base32Decode(secret));
+  assert.equal(authenticator.key.length, 20, `a 160-bit key: ${secret}`);
   assert.match(await text('#totp-uri'), /^otpauth:\/\/totp\//);
   await checkPage('two-step sign-in setup');
   await page.locator('#code').fill(wrongCode());

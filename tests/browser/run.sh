@@ -6,7 +6,10 @@
 #                a denial and an error page, then J3 (connected apps: list, "who read my
 #                data", revoke);
 #   j1.mjs       J1 (a developer signs up, confirms the address from the e-mail, signs in,
-#                turns on two-step sign-in, changes and resets the password).
+#                turns on two-step sign-in, changes and resets the password);
+#   j4.mjs       J4 (the E2E organization asks for production access: terms, request with
+#                PDFs, two reviewers, a booked demo and its .ics, a concern, approval and its
+#                confirmation, …) and J5 (a policy change).
 # No browser is ever downloaded.
 #
 #   tests/browser/run.sh BLUEBUTTON_BINARY
@@ -167,9 +170,16 @@ read -r CLIENT_ID CLIENT_SECRET < <(node -e '
   console.log(a.client_id || "", a.client_secret || "");' "$TMP/app.json") || true
 [ -n "${CLIENT_ID:-}" ] && [ -n "${CLIENT_SECRET:-}" ] || die "admin create-app: no client_id/client_secret in $TMP/app.json"
 say "created developer e2e@example.org and app \"E2E Health App\" (redirect URI $CALLBACK)"
+STAFF_PASSWORD='Reviewer-browser-passw0rd!'
+for who in alice bob; do
+  printf '%s\n' "$STAFF_PASSWORD" | "$BIN" admin create-staff --email "$who@review.example.org" --role reviewer \
+    --password-stdin --database-url "$DB" >"$TMP/staff-$who.json" 2>>"$TMP/admin.log" \
+    || { cat "$TMP/admin.log" >&2; die "admin create-staff $who failed"; }
+done
+say "created reviewers alice@review.example.org and bob@review.example.org"
 
 # --- the journeys --------------------------------------------------------------------------------
-say "screenshots of every page: $SCREENSHOTS/{j2-j3,j1}/"
+say "screenshots of every page: $SCREENSHOTS/{j2-j3,j1,j4}/"
 common=(BB_BASE="$BASE" BB_CHROMIUM="$CHROMIUM" BB_ARTIFACTS="$TMP" BB_SCREENSHOTS="$SCREENSHOTS")
 say "journey J2 → J3 in $("$CHROMIUM" --version 2>/dev/null | head -n 1) with playwright-core $pinned, axe-core $axe_pinned"
 rc=0
@@ -179,6 +189,11 @@ say "journey J1 (sign-up, e-mail by SMTP, sign-in, two-step sign-in, password ch
 rc1=0
 env "${common[@]}" BB_SMTP_DIR="$TMP/mail" \
   timeout 600 node "$HERE/j1.mjs" 2>&1 | tee "$TMP/j1.out" || rc1=$?
+say "journey J4 → J5 (production access with two reviewers, then a policy change)"
+rc4=0
+env "${common[@]}" BB_SMTP_DIR="$TMP/mail" BB_DEV_EMAIL=e2e@example.org BB_DEV_PASSWORD='E2e-browser-passw0rd!' \
+  BB_REVIEWER1_EMAIL=alice@review.example.org BB_REVIEWER2_EMAIL=bob@review.example.org BB_STAFF_PASSWORD="$STAFF_PASSWORD" \
+  timeout 900 node "$HERE/j4.mjs" 2>&1 | tee "$TMP/j4.out" || rc4=$?
 say "screenshots: $(find "$SCREENSHOTS" -name '*.png' | wc -l) pages in $SCREENSHOTS"
-[ "$rc" -eq 0 ] && [ "$rc1" -eq 0 ] && RESULT=0
+[ "$rc" -eq 0 ] && [ "$rc1" -eq 0 ] && [ "$rc4" -eq 0 ] && RESULT=0
 exit "$RESULT"

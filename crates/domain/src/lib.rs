@@ -21,6 +21,7 @@ pub mod oauth;
 pub mod orgs;
 pub mod passwords;
 pub mod policy;
+pub mod policy_fetch;
 pub mod portal;
 pub mod testclient;
 pub mod totp;
@@ -127,6 +128,14 @@ impl Services {
     pub fn with_issuer(mut self, issuer: String) -> Self {
         self.oauth.set_issuer(issuer);
         self.fhir = fhir::Fhir::new(self.deps.clone(), self.oauth.clone());
+        self
+    }
+
+    /// Fetches policies given by address with `fetcher` (tests: one that reaches loopback).
+    pub fn with_policy_fetcher(mut self, fetcher: policy_fetch::PolicyFetcher) -> Self {
+        // Only the self-service page fetches by address; the request documents' reports
+        // (inside `access`) are of uploaded files.
+        self.policy = self.policy.with_fetcher(fetcher);
         self
     }
 

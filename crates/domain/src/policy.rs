@@ -4,6 +4,7 @@
 //! work is CPU-bound (tens of milliseconds for a 20-page policy; PDF extraction has its own
 //! deadline), so it runs on the blocking pool, never on the async threads.
 
+use crate::policy_fetch::{FetchError, PolicyFetcher};
 use bb_policy::{ExtractError, ExtractedText, Limits, Standard};
 pub use bb_policy::{ExtractError as PolicyExtractError, Report, Verdict};
 use std::sync::Arc;
@@ -15,6 +16,10 @@ pub enum PolicyCheckError {
     /// scan?)", a damaged PDF, a limit).
     #[error("{0}")]
     Extract(#[from] ExtractError),
+    /// The policy's web address could not be fetched (or was refused: see
+    /// [`crate::policy_fetch`]).
+    #[error("{0}")]
+    Fetch(#[from] FetchError),
     /// The engine could not be built or the task did not finish.
     #[error("the policy check could not run: {0}")]
     Engine(String),
@@ -34,6 +39,7 @@ pub struct Checked {
 pub struct PolicyCheck {
     standard: Option<Arc<Standard>>,
     limits: Limits,
+    fetcher: PolicyFetcher,
 }
 
 impl Default for PolicyCheck {
@@ -56,7 +62,22 @@ impl PolicyCheck {
         Self {
             standard,
             limits: Limits::default(),
+            fetcher: PolicyFetcher::new(),
         }
+    }
+
+    /// Uses `fetcher` for [`PolicyCheck::check_url`] (tests: one that reaches loopback).
+    pub fn with_fetcher(mut self, fetcher: PolicyFetcher) -> Self {
+        self.fetcher = fetcher;
+        self
+    }
+
+    /// Fetches the policy at `address` (public https only, see [`crate::policy_fetch`]),
+    /// then extracts and reports; the report names the file by the address's last segment.
+    pub async fn check_url(&self, address: &str) -> Result<Checked, PolicyCheckError> {
+        let fetched = self.fetcher.fetch(address).await?;
+        self.check(&fetched.file_name, Arc::new(fetched.bytes))
+            .await
     }
 
     /// Extracts the text of `bytes` (PDF, HTML or text, told by `file_name` and the bytes).

@@ -3,7 +3,7 @@
 //!
 //! | path | who |
 //! |---|---|
-//! | `/v2/accounts/policy-check` | a signed-in user uploads a draft (PDF, HTML or text, at most 10 MB) and reads its report |
+//! | `/v2/accounts/policy-check` | a signed-in user uploads a draft (PDF, HTML or text, at most 10 MB) or gives its public https address (fetched under `bb_domain::policy_fetch`'s SSRF rules) and reads its report |
 //! | `/v2/accounts/organizations/{org}/production-access/{id}/documents/{doc}/report` | the request's developers |
 //! | `/v2/staff/access/requests/{id}/documents/{doc}/report` | staff, beside the document in the review console |
 //!
@@ -11,7 +11,7 @@
 
 use super::access::{Upload, access_failure, read_multipart, staff_session, viewer};
 use super::accounts::{active, ct_eq, nav_of};
-use super::views::{Nav, render};
+use super::views::{Field, Nav, render};
 use crate::AppState;
 use askama::Template;
 use axum::Router;
@@ -23,6 +23,7 @@ use bb_domain::access::request::CHECKLIST;
 use bb_domain::access::{AccessError, Viewer};
 use bb_domain::policy::{Checked, PolicyCheckError};
 use bb_domain::policy::{PolicyExtractError, Report, Verdict};
+use bb_domain::policy_fetch::FetchError;
 use std::sync::Arc;
 
 const SELF_SERVICE: &str = "/v2/accounts/policy-check";
@@ -60,6 +61,8 @@ pub(crate) struct CheckPage {
     pub title: &'static str,
     pub nav: Nav,
     pub error: Option<String>,
+    /// The policy's web address, as typed, with its error.
+    pub url: Field,
     pub report: Option<ReportView>,
 }
 
@@ -164,6 +167,7 @@ async fn self_service_page(State(state): State<AppState>, headers: HeaderMap) ->
         title: "Check a privacy policy",
         nav: nav_of(&session),
         error: None,
+        url: Field::default(),
         report: None,
     };
     render(&page, StatusCode::OK)
@@ -190,56 +194,105 @@ async fn self_service_post(
     if !ct_eq(csrf, &session.csrf_token) {
         return super::accounts::forbidden();
     }
-    let refuse = |status: StatusCode, message: String| {
+    let address = fields
+        .iter()
+        .find(|(k, _)| k == "url")
+        .map(|(_, v)| v.trim().to_owned())
+        .unwrap_or_default();
+    let page = |status: StatusCode, error: Option<String>, url: Field, report| {
         let page = CheckPage {
             title: "Check a privacy policy",
             nav: nav_of(&session),
-            error: Some(message),
-            report: None,
+            error,
+            url,
+            report,
         };
         render(&page, status)
     };
-    let file: Option<&Upload> = files.iter().find(|(name, ..)| name == "file");
-    let Some((_, file_name, bytes, over)) = file else {
-        return refuse(
-            StatusCode::BAD_REQUEST,
-            "Choose a file: a PDF, an HTML page or a text file.".into(),
-        );
-    };
-    if *over {
-        return refuse(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "The file is larger than 10 MB.".into(),
-        );
-    }
-    let name = if file_name.trim().is_empty() {
-        "policy"
-    } else {
-        file_name.as_str()
-    };
-    match state
-        .services
-        .policy
-        .check(name, Arc::new(bytes.clone()))
-        .await
-    {
-        Ok(checked) => {
-            let page = CheckPage {
-                title: "Check a privacy policy",
-                nav: nav_of(&session),
-                error: None,
-                report: Some(report_view(&checked.report)),
+    let kept = Field::value(&address);
+    // A chosen file: its part has a name or bytes (an empty file input sends neither).
+    let file: Option<&Upload> = files.iter().find(|(name, file_name, bytes, over)| {
+        name == "file" && (!file_name.is_empty() || !bytes.is_empty() || *over)
+    });
+    let checked = match (file, address.is_empty()) {
+        (Some(_), false) => {
+            return page(
+                StatusCode::BAD_REQUEST,
+                Some("Give either a file or a web address, not both.".into()),
+                kept,
+                None,
+            );
+        }
+        (None, true) => {
+            return page(
+                StatusCode::BAD_REQUEST,
+                Some("Choose a file (a PDF, an HTML page or a text file) or give the policy's web address.".into()),
+                kept,
+                None,
+            );
+        }
+        (Some((_, _, _, true)), true) => {
+            return page(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                Some("The file is larger than 10 MB.".into()),
+                kept,
+                None,
+            );
+        }
+        (Some((_, file_name, bytes, _)), true) => {
+            let name = if file_name.trim().is_empty() {
+                "policy"
+            } else {
+                file_name.as_str()
             };
-            render(&page, StatusCode::OK)
+            state
+                .services
+                .policy
+                .check(name, Arc::new(bytes.clone()))
+                .await
+        }
+        (None, false) => state.services.policy.check_url(&address).await,
+    };
+    match checked {
+        Ok(checked) => page(
+            StatusCode::OK,
+            None,
+            kept,
+            Some(report_view(&checked.report)),
+        ),
+        Err(PolicyCheckError::Fetch(e)) => {
+            let status = match e {
+                FetchError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+                FetchError::ContentType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                FetchError::Network(_) | FetchError::Status(_) | FetchError::Resolve(_) => {
+                    StatusCode::BAD_GATEWAY
+                }
+                _ => StatusCode::BAD_REQUEST,
+            };
+            let url = Field {
+                value: address.clone(),
+                error: Some(format!("This address was not checked: {e}.")),
+            };
+            page(status, None, url, None)
         }
         Err(PolicyCheckError::Extract(e)) => {
             let status = match e {
                 PolicyExtractError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
                 _ => StatusCode::BAD_REQUEST,
             };
-            refuse(status, format!("The file could not be read: {e}"))
+            page(
+                status,
+                Some(format!("The document could not be read: {e}")),
+                kept,
+                None,
+            )
         }
-        Err(e) => refuse(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+        Err(e) => page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Some(e.to_string()),
+            kept,
+            None,
+        ),
     }
 }
 
