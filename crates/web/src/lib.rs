@@ -7,6 +7,7 @@
 
 mod access_api;
 mod access_review_api;
+mod golive_api;
 pub mod docs;
 pub mod errors;
 mod fhir;
@@ -55,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         .merge(portal::routes())
         .merge(access_api::routes())
         .merge(access_review_api::routes())
+        .merge(golive_api::routes())
         .merge(docs::routes())
         .merge(testclient::routes())
         .merge(pages::static_routes())
