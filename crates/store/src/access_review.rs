@@ -9,9 +9,9 @@
 //! exactly one wins and the other writes nothing.
 
 use crate::access::{AccessStatusChange, NewNotification, SlaChange};
-use crate::portal::{NewMail, insert_mail_tx};
 use crate::access_golive::{ListingRow, NewHandoff};
 use crate::apps::{AppLogo, AppProfile, LogoChange, NewApplication};
+use crate::portal::{NewMail, insert_mail_tx};
 use crate::{Store, StoreError, on_pool};
 
 /// A slot to publish.

@@ -25,8 +25,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use bb_domain::access::AccessError;
 use bb_domain::access::golive::{
-    DIRECTORY_MAX_PAGE_SIZE, DIRECTORY_PAGE_SIZE, DirectoryEntry, GoLiveView, Handoff,
-    IssuedLink, ListingForm,
+    DIRECTORY_MAX_PAGE_SIZE, DIRECTORY_PAGE_SIZE, DirectoryEntry, GoLiveView, Handoff, IssuedLink,
+    ListingForm,
 };
 use bb_domain::app_registry::{InputProblem, LOGO_MAX_BYTES, LogoUpload};
 use serde::{Deserialize, Serialize};
@@ -362,7 +362,12 @@ pub(crate) async fn credentials(
     } else {
         match serde_json::from_slice::<NoteBody>(&body) {
             Ok(b) => b.note,
-            Err(_) => return detail(StatusCode::BAD_REQUEST, "The body must be {\"note\": text}."),
+            Err(_) => {
+                return detail(
+                    StatusCode::BAD_REQUEST,
+                    "The body must be {\"note\": text}.",
+                );
+            }
         }
     };
     match state
@@ -509,7 +514,10 @@ fn app_body(base: &str, e: DirectoryEntry) -> DirectoryAppBody {
 #[utoipa::path(get, path = "/.well-known/applications", operation_id = "publicApplications", tag = "Production access",
     params(("page" = Option<usize>, Query, description = "Page, from 1"), ("page_size" = Option<usize>, Query, description = "Apps per page (default 10, at most 10000)")),
     responses((status = 200, description = "Live apps by name.", body = DirectoryBody), (status = 404, description = "Invalid page.", body = bb_proto::DetailBody)))]
-pub(crate) async fn directory(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+pub(crate) async fn directory(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Response {
     let q = query.as_deref();
     let page = query_number(q, "page").unwrap_or(1);
     let size = match query_number(q, "page_size") {

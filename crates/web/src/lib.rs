@@ -7,10 +7,10 @@
 
 mod access_api;
 mod access_review_api;
-mod golive_api;
 pub mod docs;
 pub mod errors;
 mod fhir;
+mod golive_api;
 mod health;
 mod middleware;
 pub mod oauth;

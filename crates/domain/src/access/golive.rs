@@ -184,10 +184,7 @@ pub fn check_listing(
         .chars()
         .any(|c| c.is_control() && c != '\n' && c != '\t')
     {
-        err(
-            "description",
-            "must not contain control characters".into(),
-        );
+        err("description", "must not contain control characters".into());
     }
     let mut link = |field: &str, raw: &str| match https_link(raw) {
         Ok(l) => l,
@@ -210,7 +207,10 @@ pub fn check_listing(
     if categories.is_empty() {
         err("categories", "choose at least one category".into());
     } else if let Some(bad) = categories.iter().find(|c| category_label(c).is_none()) {
-        err("categories", format!("'{bad}' is not one of the categories"));
+        err(
+            "categories",
+            format!("'{bad}' is not one of the categories"),
+        );
     }
     let chosen: Vec<&str> = form.platforms.iter().map(|p| p.trim()).collect();
     let platforms: Vec<String> = PLATFORMS
@@ -222,7 +222,10 @@ pub fn check_listing(
         .iter()
         .find(|c| !c.is_empty() && !PLATFORMS.iter().any(|(v, _)| v == *c))
     {
-        err("platforms", format!("'{bad}' is not one of web, ios, android, desktop"));
+        err(
+            "platforms",
+            format!("'{bad}' is not one of web, ios, android, desktop"),
+        );
     } else if platforms.is_empty() {
         err("platforms", "choose at least one platform".into());
     }
@@ -440,7 +443,10 @@ fn listing_view(row: ListingRow) -> ListingView {
             shares_data: if row.shares_data { "yes" } else { "no" }.into(),
             sells_data: if row.sells_data { "yes" } else { "no" }.into(),
             retention: row.retention,
-            retention_months: row.retention_months.map(|m| m.to_string()).unwrap_or_default(),
+            retention_months: row
+                .retention_months
+                .map(|m| m.to_string())
+                .unwrap_or_default(),
         },
         has_logo: row.logo_bytes.is_some(),
         label: serde_json::from_str(&row.privacy_label).ok(),
@@ -501,8 +507,7 @@ impl Access {
             .into_iter()
             .filter(|d| d.kind == DocumentKind::PrivacyPolicy.as_str())
             .max_by_key(|d| d.version);
-        let Some((file, text)) = policy.and_then(|d| Some((d.file_name, d.extracted_text?)))
-        else {
+        let Some((file, text)) = policy.and_then(|d| Some((d.file_name, d.extracted_text?))) else {
             return Ok(PrivacyLabel::build(answers, &[], ""));
         };
         let extracted = bb_policy::ExtractedText {
@@ -660,7 +665,10 @@ impl Access {
         let client_id = ClientId::generate(self.deps.entropy.as_ref());
         // A secret nobody sees: the first opened link replaces it.
         let unseen = ClientSecret::generate(self.deps.entropy.as_ref());
-        let logo = match (listing.logo_content_type.clone(), listing.logo_bytes.clone()) {
+        let logo = match (
+            listing.logo_content_type.clone(),
+            listing.logo_bytes.clone(),
+        ) {
             (Some(content_type), Some(bytes)) => Some(AppLogo {
                 content_type,
                 bytes,
@@ -823,7 +831,11 @@ impl Access {
             .await
             .map_err(|e| self.store_err(e))?;
         let request_path = developer_path(&row.organization_id, &request_id);
-        tracing::info!(request_id, outcome = opened.outcome(), "hand-off link opened");
+        tracing::info!(
+            request_id,
+            outcome = opened.outcome(),
+            "hand-off link opened"
+        );
         Ok(match opened {
             HandoffOpen::Shown { client_id, .. } => Handoff::Shown {
                 request_path,

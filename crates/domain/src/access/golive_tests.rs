@@ -46,7 +46,10 @@ fn description_is_at_most_415_plain_characters() {
     f.description = "é".repeat(415);
     assert!(check_listing(&f, None).is_ok());
     f.description = "é".repeat(416);
-    assert_eq!(fields(&check_listing(&f, None).unwrap_err()), ["description"]);
+    assert_eq!(
+        fields(&check_listing(&f, None).unwrap_err()),
+        ["description"]
+    );
     f.description = "Nice <b>app</b>".into();
     let p = check_listing(&f, None).unwrap_err();
     assert!(p.errors[0].1.contains("HTML"), "{p:?}");
@@ -174,7 +177,10 @@ async fn world() -> World {
         links: AppLinks::default(),
         created_at: t0,
     };
-    store.insert_application(&app("sandbox", "sandbox")).await.unwrap();
+    store
+        .insert_application(&app("sandbox", "sandbox"))
+        .await
+        .unwrap();
     store
         .insert_access_request(&NewAccessRequest {
             id: "req".into(),
@@ -337,8 +343,15 @@ async fn a_link_opens_once() {
     ));
     let after = w.stored_secret().await;
     w.clock.advance(Duration::seconds(1));
-    assert!(matches!(w.open(&w.developer, &t).await, Handoff::Used { .. }));
-    assert_eq!(w.stored_secret().await, after, "the second opening sets nothing");
+    assert!(matches!(
+        w.open(&w.developer, &t).await,
+        Handoff::Used { .. }
+    ));
+    assert_eq!(
+        w.stored_secret().await,
+        after,
+        "the second opening sets nothing"
+    );
     assert_eq!(w.outcomes().await, ["shown", "used"]);
 }
 
@@ -366,7 +379,8 @@ async fn outsiders_and_unknown_tokens_learn_nothing_and_are_audited() {
     let t = w.link().await;
     assert!(matches!(w.open(&w.outsider, &t).await, Handoff::Unknown));
     assert!(matches!(
-        w.open(&w.developer, "NoSuchToken0000000000000000000000").await,
+        w.open(&w.developer, "NoSuchToken0000000000000000000000")
+            .await,
         Handoff::Unknown
     ));
     assert!(matches!(

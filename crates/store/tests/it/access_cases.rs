@@ -698,12 +698,20 @@ pub async fn after_approval_listing_handoff_and_directory(f: Fixture) {
     };
     assert_eq!(
         f.store
-            .apply_access_transition_with(&sent, &[], &[], &AccessEffect::SubmitListing(listing(2_000)))
+            .apply_access_transition_with(
+                &sent,
+                &[],
+                &[],
+                &AccessEffect::SubmitListing(listing(2_000))
+            )
             .await
             .unwrap(),
         TransitionOutcome::Moved
     );
-    assert_eq!(f.store.access_listing("req-1").await.unwrap(), Some(listing(2_000)));
+    assert_eq!(
+        f.store.access_listing("req-1").await.unwrap(),
+        Some(listing(2_000))
+    );
     assert_eq!(f.store.access_production_app("req-1").await.unwrap(), None);
 
     let mut prod = crate::cases::app(9, &dev, "Health Helper", &["https://helper.example/cb"]);
@@ -711,7 +719,12 @@ pub async fn after_approval_listing_handoff_and_directory(f: Fixture) {
     prod.organization_id = Some(org.clone());
     let issue = AccessStatusChange {
         confirmed_by: Some(r2.clone()),
-        ..approved("listing_submitted", "credentials_issued", "issue_credentials", 3_000)
+        ..approved(
+            "listing_submitted",
+            "credentials_issued",
+            "issue_credentials",
+            3_000,
+        )
     };
     let effect = AccessEffect::IssueCredentials {
         app: Box::new(prod.clone()),
@@ -730,22 +743,38 @@ pub async fn after_approval_listing_handoff_and_directory(f: Fixture) {
         handoff: handoff(1, "app-9", 3_000),
     };
     assert_eq!(
-        f.store.apply_access_transition_with(&issue, &[], &[], &effect).await.unwrap(),
+        f.store
+            .apply_access_transition_with(&issue, &[], &[], &effect)
+            .await
+            .unwrap(),
         TransitionOutcome::Moved
     );
     assert_eq!(
-        f.store.apply_access_transition_with(&issue, &[], &[], &effect).await.unwrap(),
+        f.store
+            .apply_access_transition_with(&issue, &[], &[], &effect)
+            .await
+            .unwrap(),
         TransitionOutcome::Conflict,
         "a stale issue writes nothing (no second app, no error on the unique client id)"
     );
     assert_eq!(
-        f.store.access_production_app("req-1").await.unwrap().as_deref(),
+        f.store
+            .access_production_app("req-1")
+            .await
+            .unwrap()
+            .as_deref(),
         Some("app-9")
     );
     let stored = f.store.application_by_id("app-9").await.unwrap().unwrap();
     assert_eq!(stored.environment, "production");
     assert_eq!(
-        f.store.application_profile("app-9").await.unwrap().unwrap().support_email.as_deref(),
+        f.store
+            .application_profile("app-9")
+            .await
+            .unwrap()
+            .unwrap()
+            .support_email
+            .as_deref(),
         Some("help@helper.example")
     );
     assert!(f.store.application_logo("app-9").await.unwrap().is_some());
@@ -757,44 +786,99 @@ pub async fn after_approval_listing_handoff_and_directory(f: Fixture) {
     let secret = vec![7_u8; 32];
     // Strictly before expiry: at 3_000 + 300_000 the first link has expired.
     assert_eq!(
-        f.store.open_handoff(&[1; 32], 303_000, &secret, &who).await.unwrap(),
-        HandoffOpen::Expired { request_id: "req-1".into() }
+        f.store
+            .open_handoff(&[1; 32], 303_000, &secret, &who)
+            .await
+            .unwrap(),
+        HandoffOpen::Expired {
+            request_id: "req-1".into()
+        }
     );
     assert_eq!(
-        f.store.open_handoff(&[1; 32], 302_999, &secret, &who).await.unwrap(),
-        HandoffOpen::Shown { request_id: "req-1".into(), client_id: prod.client_id.clone() }
+        f.store
+            .open_handoff(&[1; 32], 302_999, &secret, &who)
+            .await
+            .unwrap(),
+        HandoffOpen::Shown {
+            request_id: "req-1".into(),
+            client_id: prod.client_id.clone()
+        }
     );
     assert_eq!(
-        f.store.application_by_id("app-9").await.unwrap().unwrap().client_secret_sha256,
+        f.store
+            .application_by_id("app-9")
+            .await
+            .unwrap()
+            .unwrap()
+            .client_secret_sha256,
         secret
     );
     assert_eq!(
-        f.store.open_handoff(&[1; 32], 303_001, &[8; 32], &who).await.unwrap(),
-        HandoffOpen::Used { request_id: "req-1".into() }
+        f.store
+            .open_handoff(&[1; 32], 303_001, &[8; 32], &who)
+            .await
+            .unwrap(),
+        HandoffOpen::Used {
+            request_id: "req-1".into()
+        }
     );
     assert_eq!(
-        f.store.application_by_id("app-9").await.unwrap().unwrap().client_secret_sha256,
+        f.store
+            .application_by_id("app-9")
+            .await
+            .unwrap()
+            .unwrap()
+            .client_secret_sha256,
         secret,
         "a used link sets nothing"
     );
     assert_eq!(
-        f.store.open_handoff(&[9; 32], 303_001, &[8; 32], &who).await.unwrap(),
+        f.store
+            .open_handoff(&[9; 32], 303_001, &[8; 32], &who)
+            .await
+            .unwrap(),
         HandoffOpen::Unknown
     );
     // A newer link invalidates the older one; a link for another app is refused.
-    assert!(f.store.reissue_handoff(&handoff(2, "app-9", 400_000)).await.unwrap());
-    assert!(f.store.reissue_handoff(&handoff(3, "app-9", 400_001)).await.unwrap());
-    assert!(!f.store.reissue_handoff(&handoff(4, "app-1", 400_002)).await.unwrap());
+    assert!(
+        f.store
+            .reissue_handoff(&handoff(2, "app-9", 400_000))
+            .await
+            .unwrap()
+    );
+    assert!(
+        f.store
+            .reissue_handoff(&handoff(3, "app-9", 400_001))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !f.store
+            .reissue_handoff(&handoff(4, "app-1", 400_002))
+            .await
+            .unwrap()
+    );
     assert_eq!(f.store.handoff_request(&[4; 32]).await.unwrap(), None);
     assert_eq!(
-        f.store.open_handoff(&[2; 32], 400_010, &[8; 32], &who).await.unwrap(),
-        HandoffOpen::Expired { request_id: "req-1".into() }
+        f.store
+            .open_handoff(&[2; 32], 400_010, &[8; 32], &who)
+            .await
+            .unwrap(),
+        HandoffOpen::Expired {
+            request_id: "req-1".into()
+        }
     );
-    f.store.audit_handoff_refusal("req-1", &[3; 32], 400_020, &HandoffViewer::default()).await.unwrap();
+    f.store
+        .audit_handoff_refusal("req-1", &[3; 32], 400_020, &HandoffViewer::default())
+        .await
+        .unwrap();
     let views = f.store.handoff_views("req-1").await.unwrap();
     let outcomes: Vec<&str> = views.iter().map(|v| v.outcome.as_str()).collect();
     assert_eq!(outcomes, ["expired", "shown", "used", "expired", "unknown"]);
-    assert!(views[1].viewer_email.is_some(), "the viewer's e-mail is joined");
+    assert!(
+        views[1].viewer_email.is_some(),
+        "the viewer's e-mail is joined"
+    );
     assert_eq!(views[4].viewer_id, None);
 
     // Directory: nothing until live; then the listing; nothing once suspended.
@@ -806,15 +890,26 @@ pub async fn after_approval_listing_handoff_and_directory(f: Fixture) {
         actor_id: dev.clone(),
         ..approved("credentials_issued", "live", "go_live", 5_000)
     };
-    f.store.apply_access_transition_with(&live, &[], &[], &AccessEffect::None).await.unwrap();
+    f.store
+        .apply_access_transition_with(&live, &[], &[], &AccessEffect::None)
+        .await
+        .unwrap();
     let listed = f.store.access_directory().await.unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].application_id, "app-9");
     assert!(listed[0].has_logo);
     assert_eq!(listed[0].reviewed_at, Some(3_000), "the last move by staff");
-    assert_eq!(listed[0].support_email.as_deref(), Some("help@helper.example"));
     assert_eq!(
-        f.store.directory_logo("app-9").await.unwrap().map(|(t, _)| t).as_deref(),
+        listed[0].support_email.as_deref(),
+        Some("help@helper.example")
+    );
+    assert_eq!(
+        f.store
+            .directory_logo("app-9")
+            .await
+            .unwrap()
+            .map(|(t, _)| t)
+            .as_deref(),
         Some("image/png")
     );
     let suspend = AccessStatusChange {
@@ -832,7 +927,14 @@ pub async fn after_approval_listing_handoff_and_directory(f: Fixture) {
         )
         .await
         .unwrap();
-    assert!(!f.store.application_by_id("app-9").await.unwrap().unwrap().active);
+    assert!(
+        !f.store
+            .application_by_id("app-9")
+            .await
+            .unwrap()
+            .unwrap()
+            .active
+    );
     assert!(f.store.access_directory().await.unwrap().is_empty());
     assert_eq!(f.store.directory_logo("app-9").await.unwrap(), None);
 }

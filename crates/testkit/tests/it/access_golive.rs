@@ -30,7 +30,10 @@ async fn approved(app: &TestApp) -> Approved {
     let (bob, _) = staff(app, "bob@example.org", "reviewer").await;
     let dev = dev_with_app(app, "dev@example.org", "Timeline Inc").await;
     let id = submitted(app, &dev).await;
-    assert_eq!(staff_move(app, &alice, &id, "claim", "").await.status(), 303);
+    assert_eq!(
+        staff_move(app, &alice, &id, "claim", "").await.status(),
+        303
+    );
     publish(app, &alice, "10:00").await;
     let (_, status) = page(app, &dev.browser, &format!("{}{id}/", base(&dev))).await;
     let slots = slot_ids(&status);
@@ -44,7 +47,9 @@ async fn approved(app: &TestApp) -> Approved {
         ("demo_sharing", "None."),
     ];
     assert_eq!(
-        staff_post(app, &alice, &id, "demo/hold", &notes).await.status(),
+        staff_post(app, &alice, &id, "demo/hold", &notes)
+            .await
+            .status(),
         303
     );
     let r = staff_post(
@@ -102,10 +107,7 @@ fn listing_form(
     if let Some((bytes, mime)) = logo {
         form = form.part(
             "logo",
-            Part::bytes(bytes)
-                .file_name("logo")
-                .mime_str(mime)
-                .unwrap(),
+            Part::bytes(bytes).file_name("logo").mime_str(mime).unwrap(),
         );
     }
     form
@@ -129,7 +131,10 @@ async fn post_listing(
 }
 
 fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
-    let i = html.find(start).unwrap_or_else(|| panic!("{start} in {html}")) + start.len();
+    let i = html
+        .find(start)
+        .unwrap_or_else(|| panic!("{start} in {html}"))
+        + start.len();
     let j = i + html[i..].find(end).unwrap();
     &html[i..j]
 }
@@ -167,7 +172,10 @@ async fn listing_credentials_hand_off_once_and_the_directory_shows_the_live_app(
         assert!(html.contains(&format!("id=\"{f}-error\"")), "{f}: {html}");
     }
     assert!(!html.contains("id=\"name-error\""), "{html}");
-    assert!(html.contains("value=\"http://timeline.example.org/\""), "{html}");
+    assert!(
+        html.contains("value=\"http://timeline.example.org/\""),
+        "{html}"
+    );
     assert!(html.contains("value=\"https://timeline.example.org/terms\""));
     let r = post_listing(
         &app,
@@ -180,7 +188,10 @@ async fn listing_credentials_hand_off_once_and_the_directory_shows_the_live_app(
     assert_eq!(r.status(), 415);
     assert!(r.text().await.unwrap().contains("id=\"logo-error\""));
     let (_, status) = page(&app, &dev.browser, &status_path).await;
-    assert!(status.contains("id=\"request-state\">approved<"), "{status}");
+    assert!(
+        status.contains("id=\"request-state\">approved<"),
+        "{status}"
+    );
 
     // A good listing with a logo.
     let r = post_listing(
@@ -202,7 +213,10 @@ async fn listing_credentials_hand_off_once_and_the_directory_shows_the_live_app(
 
     // Credentials: refused until a second reviewer confirms.
     let (_, staff_view) = page(&app, &alice, &staff_path).await;
-    assert!(!staff_view.contains("id=\"issue-credentials\""), "{staff_view}");
+    assert!(
+        !staff_view.contains("id=\"issue-credentials\""),
+        "{staff_view}"
+    );
     let r = staff_post(&app, &alice, &id, "credentials", &[("note", "")]).await;
     assert_eq!(r.status(), 409);
     assert!(
@@ -211,11 +225,28 @@ async fn listing_credentials_hand_off_once_and_the_directory_shows_the_live_app(
             .unwrap()
             .contains("has not been confirmed by a second reviewer")
     );
-    let r = staff_post(&app, &bob, &id, "decision", &[("decision", "confirm_approval")]).await;
+    let r = staff_post(
+        &app,
+        &bob,
+        &id,
+        "decision",
+        &[("decision", "confirm_approval")],
+    )
+    .await;
     assert_eq!(r.status(), 303);
     let (_, staff_view) = page(&app, &alice, &staff_path).await;
-    assert!(staff_view.contains("id=\"issue-credentials\""), "{staff_view}");
-    let r = staff_post(&app, &alice, &id, "credentials", &[("note", "Handed over.")]).await;
+    assert!(
+        staff_view.contains("id=\"issue-credentials\""),
+        "{staff_view}"
+    );
+    let r = staff_post(
+        &app,
+        &alice,
+        &id,
+        "credentials",
+        &[("note", "Handed over.")],
+    )
+    .await;
     assert_eq!(r.status(), 200);
     let html = r.text().await.unwrap();
     let link = between(&html, "id=\"handoff-link\">", "<").to_owned();
@@ -270,7 +301,11 @@ async fn listing_credentials_hand_off_once_and_the_directory_shows_the_live_app(
             &rest[..rest.find('<').unwrap()]
         })
         .collect();
-    assert_eq!(outcomes, ["shown", "used", "expired", "shown"], "{staff_view}");
+    assert_eq!(
+        outcomes,
+        ["shown", "used", "expired", "shown"],
+        "{staff_view}"
+    );
     assert!(staff_view.contains("dev@example.org"));
     let (_, status) = page(&app, &dev.browser, &status_path).await;
     assert!(!status.contains("id=\"handoff-audit\""));
@@ -283,7 +318,12 @@ async fn listing_credentials_hand_off_once_and_the_directory_shows_the_live_app(
     };
     let tokens = app.tokens_for(&client, 0).await;
     let access = tokens["access_token"].as_str().unwrap();
-    assert_eq!(app.bearer_get(access, "/v2/fhir/ExplanationOfBenefit/").await.0, 200);
+    assert_eq!(
+        app.bearer_get(access, "/v2/fhir/ExplanationOfBenefit/")
+            .await
+            .0,
+        200
+    );
     let old = Client {
         client_secret: secret.clone(),
         ..client.clone()
@@ -473,7 +513,9 @@ async fn suspension_refuses_tokens_at_once_reinstatement_restores_and_revocation
             .json(&serde_json::json!({"transition": t, "reason": reason}))
             .send()
     };
-    let r = transition(&dev.browser, &dev_csrf, "go_live", "").await.unwrap();
+    let r = transition(&dev.browser, &dev_csrf, "go_live", "")
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let listed = |app: &TestApp| {
         let url = app.url("/.well-known/applications");
@@ -485,13 +527,22 @@ async fn suspension_refuses_tokens_at_once_reinstatement_restores_and_revocation
     assert_eq!(listed(&app).await, 1);
 
     // Suspension: a reviewer may not; the admin must give a reason; then 401 at once.
-    let r = transition(&alice, &alice_csrf, "suspend", "Breach report.").await.unwrap();
-    assert_eq!(r.status(), 409);
-    let r = transition(&carol, &carol_csrf, "suspend", "").await.unwrap();
-    assert_eq!(r.status(), 409);
-    let r = transition(&carol, &carol_csrf, "suspend", "Breach report under review.")
+    let r = transition(&alice, &alice_csrf, "suspend", "Breach report.")
         .await
         .unwrap();
+    assert_eq!(r.status(), 409);
+    let r = transition(&carol, &carol_csrf, "suspend", "")
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409);
+    let r = transition(
+        &carol,
+        &carol_csrf,
+        "suspend",
+        "Breach report under review.",
+    )
+    .await
+    .unwrap();
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
     assert_eq!(fhir().await.0, 401);
     let (code, _) = app
@@ -501,26 +552,31 @@ async fn suspension_refuses_tokens_at_once_reinstatement_restores_and_revocation
     assert_eq!(listed(&app).await, 0);
     let told = app.store.outbox(200).await.unwrap();
     assert!(
-        told.iter()
-            .any(|m| m.recipient == "dev@example.org"
-                && m.body_text.contains("Breach report under review.")),
+        told.iter().any(|m| m.recipient == "dev@example.org"
+            && m.body_text.contains("Breach report under review.")),
         "the developer is told why"
     );
     let (_, notes) = page(&app, &dev.browser, "/v2/accounts/notifications/").await;
     assert!(notes.contains("Breach report under review."), "{notes}");
 
     // Reinstated: the unexpired token works again.
-    let r = transition(&carol, &carol_csrf, "reinstate", "").await.unwrap();
+    let r = transition(&carol, &carol_csrf, "reinstate", "")
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(fhir().await.0, 200);
     assert_eq!(listed(&app).await, 1);
 
     // Revoked: refused, delisted, final.
-    let r = transition(&carol, &carol_csrf, "revoke", "Terms broken.").await.unwrap();
+    let r = transition(&carol, &carol_csrf, "revoke", "Terms broken.")
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(fhir().await.0, 401);
     assert_eq!(listed(&app).await, 0);
-    let r = transition(&carol, &carol_csrf, "reinstate", "").await.unwrap();
+    let r = transition(&carol, &carol_csrf, "reinstate", "")
+        .await
+        .unwrap();
     assert_eq!(r.status(), 409);
     let r = dev
         .browser

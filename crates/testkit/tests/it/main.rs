@@ -3,8 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests stop loudly
 
-mod access_requests;
 mod access_golive;
+mod access_requests;
 mod access_review;
 mod docs;
 mod dump;

@@ -53,7 +53,10 @@ pub(super) fn routes() -> Router<AppState> {
                     "/v2/staff/access/requests/{id}/credentials",
                     post(staff_issue),
                 )
-                .route("/v2/staff/access/requests/{id}/handoff", post(staff_handoff))
+                .route(
+                    "/v2/staff/access/requests/{id}/handoff",
+                    post(staff_handoff),
+                )
                 .route("/v2/accounts/credentials/{token}", get(open_link))
                 .route("/apps", get(directory_page))
                 .layer(DefaultBodyLimit::max(super::FORM_LIMIT)),
@@ -414,28 +417,32 @@ async fn staff_issue(
             "Production credentials are issued and the developers are told. Hand this link to a member of the organization (e.g. in the hand-off call); they can also get a new one on their request page.",
             staff_path(&id),
         ),
-        Err(e @ (AccessError::Invalid(_) | AccessError::InvalidInput { .. })) => request_page(
-            &state,
-            &session,
-            &id,
-            true,
-            None,
-            Some(e.to_string()),
-            StatusCode::BAD_REQUEST,
-            &Entered::default(),
-        )
-        .await,
-        Err(e @ (AccessError::Refused(_) | AccessError::Conflict)) => request_page(
-            &state,
-            &session,
-            &id,
-            true,
-            None,
-            Some(e.to_string()),
-            StatusCode::CONFLICT,
-            &Entered::default(),
-        )
-        .await,
+        Err(e @ (AccessError::Invalid(_) | AccessError::InvalidInput { .. })) => {
+            request_page(
+                &state,
+                &session,
+                &id,
+                true,
+                None,
+                Some(e.to_string()),
+                StatusCode::BAD_REQUEST,
+                &Entered::default(),
+            )
+            .await
+        }
+        Err(e @ (AccessError::Refused(_) | AccessError::Conflict)) => {
+            request_page(
+                &state,
+                &session,
+                &id,
+                true,
+                None,
+                Some(e.to_string()),
+                StatusCode::CONFLICT,
+                &Entered::default(),
+            )
+            .await
+        }
         Err(e) => access_failure(e, nav_of(&session), &staff_path(&id)),
     }
 }
@@ -532,9 +539,10 @@ async fn open_link(
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
-        .headers_mut()
-        .insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    response.headers_mut().insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     response
 }
 

@@ -30,8 +30,8 @@ mod views;
 pub use access::ACCESS_UPLOAD_LIMIT;
 pub(crate) use access::{queue_filter, upload_status};
 pub(crate) use accounts::ct_eq;
-pub(crate) use golive::query_number;
 pub use apps::UPLOAD_LIMIT;
+pub(crate) use golive::query_number;
 pub use policy::POLICY_UPLOAD_LIMIT;
 pub(crate) use views::render;
 
