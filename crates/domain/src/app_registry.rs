@@ -564,6 +564,8 @@ impl Apps {
                 .await
                 .map_err(|e| self.store_err(e))?
                 .into_iter()
+                // Production apps are made and handed over through production access.
+                .filter(|a| a.environment == Environment::Sandbox.as_str())
                 .map(|a| AppSummary {
                     id: a.id,
                     name: a.name,
@@ -598,6 +600,11 @@ impl Apps {
             .await
             .map_err(|e| self.store_err(e))?
             .ok_or(AppError::NotFound)?;
+        // A production app is not edited, rotated or deleted here: its credentials are
+        // handed over once through production access, and staff suspend or revoke it.
+        if app.environment != Environment::Sandbox.as_str() {
+            return Err(AppError::NotFound);
+        }
         let Some(org) = app.organization_id.as_deref() else {
             return Err(AppError::NotFound);
         };

@@ -9,6 +9,8 @@
 //! exactly one wins and the other writes nothing.
 
 use crate::access::{AccessStatusChange, NewNotification, SlaChange};
+use crate::access_golive::{ListingRow, NewHandoff};
+use crate::apps::{AppLogo, AppProfile, LogoChange, NewApplication};
 use crate::portal::{NewMail, insert_mail_tx};
 use crate::{Store, StoreError, on_pool};
 
@@ -202,6 +204,26 @@ pub enum AccessEffect {
         responded_by: String,
         /// `(concern id, text)`.
         responses: Vec<(i64, String)>,
+    },
+    /// Store the directory listing, replacing an earlier one (`submit_listing`).
+    SubmitListing(ListingRow),
+    /// Create the production application, link it to the request and write its first
+    /// hand-off link (`issue_credentials`).
+    IssueCredentials {
+        /// The application (its secret hash is of a secret nobody saw; the link sets it).
+        app: Box<NewApplication>,
+        /// Its portal fields (description, support contact, categories).
+        profile: AppProfile,
+        /// Its logo (the listing's).
+        logo: Option<AppLogo>,
+        /// The link.
+        handoff: NewHandoff,
+    },
+    /// Switch the request's production application on or off (`suspend`, `reinstate`,
+    /// `revoke`): its tokens stop or start working at once.
+    SetProductionAppActive {
+        /// On or off.
+        active: bool,
     },
 }
 
@@ -626,6 +648,64 @@ impl Store {
                         .execute(&mut *tx)
                         .await?;
                     }
+                }
+                AccessEffect::SubmitListing(l) => {
+                    sqlx::query(
+                        "INSERT INTO access_listings (request_id, name, description, website, \
+                         privacy_policy_uri, terms_uri, categories, platforms, \
+                         shares_data, sells_data, retention, retention_months, privacy_label, \
+                         logo_content_type, logo_bytes, submitted_by, submitted_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
+                         ON CONFLICT (request_id) DO UPDATE SET name = excluded.name, \
+                         description = excluded.description, website = excluded.website, \
+                         privacy_policy_uri = excluded.privacy_policy_uri, terms_uri = excluded.terms_uri, \
+                         categories = excluded.categories, platforms = excluded.platforms, \
+                         shares_data = excluded.shares_data, sells_data = excluded.sells_data, \
+                         retention = excluded.retention, retention_months = excluded.retention_months, \
+                         privacy_label = excluded.privacy_label, logo_content_type = excluded.logo_content_type, logo_bytes = excluded.logo_bytes, \
+                         submitted_by = excluded.submitted_by, submitted_at = excluded.submitted_at",
+                    )
+                    .bind(&change.request_id)
+                    .bind(&l.name)
+                    .bind(&l.description)
+                    .bind(&l.website)
+                    .bind(&l.privacy_policy_uri)
+                    .bind(&l.terms_uri)
+                    .bind(&l.categories)
+                    .bind(&l.platforms)
+                    .bind(l.shares_data)
+                    .bind(l.sells_data)
+                    .bind(&l.retention)
+                    .bind(l.retention_months)
+                    .bind(&l.privacy_label)
+                    .bind(&l.logo_content_type)
+                    .bind(&l.logo_bytes)
+                    .bind(&l.submitted_by)
+                    .bind(l.submitted_at)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                AccessEffect::IssueCredentials { app, profile, logo, handoff } => {
+                    let app: &NewApplication = app;
+                    crate::apps::insert_application_tx!(tx, app);
+                    let change_logo = logo.clone().map_or(LogoChange::Keep, LogoChange::Set);
+                    crate::apps::write_profile_tx!(tx, &app.id, profile, &change_logo);
+                    sqlx::query("UPDATE access_requests SET production_app_id = $1 WHERE id = $2")
+                        .bind(&app.id)
+                        .bind(&change.request_id)
+                        .execute(&mut *tx)
+                        .await?;
+                    crate::access_golive::insert_handoff_tx!(tx, handoff);
+                }
+                AccessEffect::SetProductionAppActive { active } => {
+                    sqlx::query(
+                        "UPDATE applications SET active = $1 WHERE id = \
+                         (SELECT production_app_id FROM access_requests WHERE id = $2)",
+                    )
+                    .bind(*active)
+                    .bind(&change.request_id)
+                    .execute(&mut *tx)
+                    .await?;
                 }
                 AccessEffect::Respond { responded_by, responses } => {
                     for (concern_id, body) in responses {

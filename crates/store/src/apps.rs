@@ -9,7 +9,7 @@ use crate::{Store, StoreError, on_pool};
 use chrono::{DateTime, Utc};
 
 /// An application to insert.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewApplication {
     /// Primary key (UUID text).
     pub id: String,
@@ -158,9 +158,10 @@ macro_rules! insert_application_tx {
         .bind(&app.links.tos_uri)
         .execute(&mut *$tx)
         .await?;
-        insert_uris_tx!($tx, &app.id, &app.redirect_uris);
+        $crate::apps::insert_uris_tx!($tx, &app.id, &app.redirect_uris);
     }};
 }
+pub(crate) use insert_application_tx;
 
 /// Inserts redirect URIs of application `$id`, in order, inside `$tx`.
 macro_rules! insert_uris_tx {
@@ -178,6 +179,7 @@ macro_rules! insert_uris_tx {
         }
     }};
 }
+pub(crate) use insert_uris_tx;
 
 /// Writes the portal's fields, categories and logo of application `$id` inside `$tx`
 /// (categories replaced; the logo replaced, removed or kept).
@@ -234,6 +236,8 @@ macro_rules! write_profile_tx {
         }
     }};
 }
+
+pub(crate) use write_profile_tx;
 
 impl Store {
     /// Inserts an application and its redirect URIs in one transaction.

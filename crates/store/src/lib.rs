@@ -15,6 +15,7 @@
 //! Only this crate contains SQL (an invariant checked by `cargo xtask tidy`).
 
 mod access;
+mod access_golive;
 mod access_review;
 mod accounts;
 mod apps;
@@ -35,6 +36,9 @@ pub use access::{
     AccessDocumentRow, AccessDraft, AccessRequestRow, AccessStatusChange, AccessTransitionRow,
     NewAccessDocument, NewAccessRequest, NewNotification, NotificationRow, SlaChange, StaffRow,
     TermsAcceptanceRow, TermsRow,
+};
+pub use access_golive::{
+    DirectoryRow, HandoffOpen, HandoffViewRow, HandoffViewer, ListingRow, NewHandoff,
 };
 pub use access_review::{
     AccessEffect, ConcernResponseRow, ConcernRow, DemoRow, DemoSlotRow, NewConcern, NewDemo,

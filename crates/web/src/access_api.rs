@@ -271,6 +271,20 @@ pub(crate) fn error(e: AccessError) -> Response {
             }),
         )
             .into_response(),
+        AccessError::InvalidInput { errors, problem } => (
+            match problem {
+                bb_domain::app_registry::InputProblem::Invalid => StatusCode::BAD_REQUEST,
+                bb_domain::app_registry::InputProblem::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+                bb_domain::app_registry::InputProblem::WrongType => {
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE
+                }
+            },
+            Json(ProblemsBody {
+                detail: "Please correct the fields named in errors.".into(),
+                errors: errors.into_iter().collect(),
+            }),
+        )
+            .into_response(),
         AccessError::Upload {
             problem,
             ref message,

@@ -10,6 +10,7 @@ mod access_review_api;
 pub mod docs;
 pub mod errors;
 mod fhir;
+mod golive_api;
 mod health;
 mod middleware;
 pub mod oauth;
@@ -55,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         .merge(portal::routes())
         .merge(access_api::routes())
         .merge(access_review_api::routes())
+        .merge(golive_api::routes())
         .merge(docs::routes())
         .merge(testclient::routes())
         .merge(pages::static_routes())

@@ -4,9 +4,12 @@
 //! ([`request`]): pure rules, no HTTP, no SQL, and no reading of the wall clock (every
 //! instant is passed in). [`service`] is the `Access` service that stores requests,
 //! documents, transitions and notifications through the store and reads the injected
-//! clock. See `docs/design/production-access.md`.
+//! clock. [`golive`] is what follows the approval: the listing, the production app and its
+//! one-time credential hand-off, suspension and revocation, the public directory. See
+//! `docs/design/production-access.md`.
 
 pub mod calendar;
+pub mod golive;
 pub mod ics;
 pub mod request;
 pub mod review;

@@ -69,6 +69,14 @@ impl Viewer {
 pub enum AccessError {
     /// Fields and what is wrong with each (next to the fields; 400).
     Invalid(Vec<(String, String)>),
+    /// Fields and what is wrong with each, with the worst problem (a logo too large: 413,
+    /// of another type: 415; else 400).
+    InvalidInput {
+        /// `(field, message)`.
+        errors: Vec<(String, String)>,
+        /// The worst problem.
+        problem: crate::app_registry::InputProblem,
+    },
     /// A document was refused (413, 415 or 400, with the message for its field).
     Upload {
         /// Which.
@@ -109,6 +117,10 @@ impl std::fmt::Display for AccessError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Invalid(errors) => {
+                let parts: Vec<String> = errors.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+                write!(f, "{}", parts.join("; "))
+            }
+            Self::InvalidInput { errors, .. } => {
                 let parts: Vec<String> = errors.iter().map(|(k, v)| format!("{k}: {v}")).collect();
                 write!(f, "{}", parts.join("; "))
             }
@@ -324,7 +336,7 @@ pub struct Access {
     pub(crate) deps: Arc<Deps>,
     mail: Mail,
     portal: Portal,
-    policy: crate::policy::PolicyCheck,
+    pub(crate) policy: crate::policy::PolicyCheck,
     calendar: Arc<RwLock<BusinessCalendar>>,
     terms_ready: Arc<AtomicBool>,
 }
@@ -374,7 +386,16 @@ impl Access {
     }
 
     pub(crate) fn store_error(&self, e: StoreError) -> AccessError {
-        AccessError::Domain(self.portal.store_error(e))
+        AccessError::Domain(self.portal_store_error(e))
+    }
+
+    /// A store error as the domain's (a production app's taken name is a conflict).
+    pub(crate) fn portal_store_error(&self, e: StoreError) -> DomainError {
+        DomainError::from_store(
+            e,
+            || crate::accounts::operation_id(&self.deps),
+            &[("applications.name_key", "application name")],
+        )
     }
 
     /// Writes the shipped terms versions that the store lacks (idempotent; run at start
@@ -951,15 +972,9 @@ impl Access {
         viewer: &Viewer,
         reason: &str,
     ) -> Result<(), AccessError> {
-        self.transition_with(
-            request_id,
-            transition,
-            viewer,
-            reason,
-            AccessEffect::None,
-            None,
-        )
-        .await
+        let effect = super::golive::generic_effect(transition)?;
+        self.transition_with(request_id, transition, viewer, reason, effect, None)
+            .await
     }
 
     /// [`Access::transition`] with what the move writes besides the status (a booking, the
@@ -1029,6 +1044,13 @@ impl Access {
                 format!(" Reason: {}", record.reason)
             },
         );
+        let text = if transition == Transition::IssueCredentials {
+            format!(
+                "{text} Your production credentials are ready: a member of your organization can get a one-time link on the request's page (it opens once, within 5 minutes)."
+            )
+        } else {
+            text
+        };
         let (notes, mails) = self
             .notices(
                 &row,

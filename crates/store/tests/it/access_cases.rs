@@ -625,3 +625,316 @@ pub async fn demo_slots_book_once_concerns_thread_and_checks_keep_the_latest(f: 
         vec![check("met", 9_000)]
     );
 }
+
+fn listing(at: i64) -> bb_store::ListingRow {
+    bb_store::ListingRow {
+        request_id: "req-1".into(),
+        name: "Health Helper".into(),
+        description: "Claims in one place.".into(),
+        website: "https://helper.example/".into(),
+        privacy_policy_uri: "https://helper.example/privacy".into(),
+        terms_uri: "https://helper.example/terms".into(),
+        categories: "personal-health-record".into(),
+        platforms: "web ios".into(),
+        shares_data: false,
+        sells_data: true,
+        retention: "months".into(),
+        retention_months: Some(12),
+        privacy_label: "{\"rows\":[]}".into(),
+        logo_content_type: Some("image/png".into()),
+        logo_bytes: Some(vec![0x89, b'P', b'N', b'G', 0, 1, 2]),
+        submitted_by: "user-1".into(),
+        submitted_at: at,
+    }
+}
+
+fn handoff(token: u8, app: &str, at: i64) -> bb_store::NewHandoff {
+    bb_store::NewHandoff {
+        token_sha256: vec![token; 32],
+        request_id: "req-1".into(),
+        application_id: app.into(),
+        created_by: "user-2".into(),
+        created_at: at,
+        expires_at: at + 300_000,
+    }
+}
+
+/// After approval: the listing stored with its move; credentials issued with the
+/// production app, its profile and logo and the first link in one transaction (a stale
+/// move writes none of it); a link opens once, strictly before its expiry, setting the
+/// secret in the same transaction; a newer link invalidates older ones; every opening is
+/// audited; the directory lists only live requests whose app is active, and suspension
+/// switches the app off with its move.
+pub async fn after_approval_listing_handoff_and_directory(f: Fixture) {
+    use bb_store::{
+        AccessEffect, AppLogo, AppProfile, HandoffOpen, HandoffViewer, TransitionOutcome,
+    };
+    let (dev, org) = with_request(&f).await;
+    let r1 = staff(&f, 2).await;
+    let r2 = staff(&f, 3).await;
+    let approved = |from: &str, to: &str, t: &str, at: i64| AccessStatusChange {
+        from_approved_by: Some(r1.clone()),
+        approved_by: Some(r1.clone()),
+        ..change(from, to, t, &r1, at)
+    };
+    let moved = f
+        .store
+        .apply_access_transition_with(
+            &AccessStatusChange {
+                approved_by: Some(r1.clone()),
+                ..change("draft", "approved", "approve", &r1, 1_000)
+            },
+            &[],
+            &[],
+            &AccessEffect::None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(moved, TransitionOutcome::Moved);
+    let sent = AccessStatusChange {
+        role: "developer".into(),
+        actor_id: dev.clone(),
+        ..approved("approved", "listing_submitted", "submit_listing", 2_000)
+    };
+    assert_eq!(
+        f.store
+            .apply_access_transition_with(
+                &sent,
+                &[],
+                &[],
+                &AccessEffect::SubmitListing(listing(2_000))
+            )
+            .await
+            .unwrap(),
+        TransitionOutcome::Moved
+    );
+    assert_eq!(
+        f.store.access_listing("req-1").await.unwrap(),
+        Some(listing(2_000))
+    );
+    assert_eq!(f.store.access_production_app("req-1").await.unwrap(), None);
+
+    let mut prod = crate::cases::app(9, &dev, "Health Helper", &["https://helper.example/cb"]);
+    prod.environment = "production".into();
+    prod.organization_id = Some(org.clone());
+    let issue = AccessStatusChange {
+        confirmed_by: Some(r2.clone()),
+        ..approved(
+            "listing_submitted",
+            "credentials_issued",
+            "issue_credentials",
+            3_000,
+        )
+    };
+    let effect = AccessEffect::IssueCredentials {
+        app: Box::new(prod.clone()),
+        profile: AppProfile {
+            description: "Claims in one place.".into(),
+            support_email: Some("help@helper.example".into()),
+            support_phone_number: None,
+            categories: vec!["personal-health-record".into()],
+            agreed_at: Some(3_000),
+        },
+        logo: Some(AppLogo {
+            content_type: "image/png".into(),
+            bytes: vec![1, 2, 3],
+            updated_at: 3_000,
+        }),
+        handoff: handoff(1, "app-9", 3_000),
+    };
+    assert_eq!(
+        f.store
+            .apply_access_transition_with(&issue, &[], &[], &effect)
+            .await
+            .unwrap(),
+        TransitionOutcome::Moved
+    );
+    assert_eq!(
+        f.store
+            .apply_access_transition_with(&issue, &[], &[], &effect)
+            .await
+            .unwrap(),
+        TransitionOutcome::Conflict,
+        "a stale issue writes nothing (no second app, no error on the unique client id)"
+    );
+    assert_eq!(
+        f.store
+            .access_production_app("req-1")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("app-9")
+    );
+    let stored = f.store.application_by_id("app-9").await.unwrap().unwrap();
+    assert_eq!(stored.environment, "production");
+    assert_eq!(
+        f.store
+            .application_profile("app-9")
+            .await
+            .unwrap()
+            .unwrap()
+            .support_email
+            .as_deref(),
+        Some("help@helper.example")
+    );
+    assert!(f.store.application_logo("app-9").await.unwrap().is_some());
+
+    let who = HandoffViewer {
+        viewer_id: Some(dev.clone()),
+        ip_sha256: None,
+    };
+    let secret = vec![7_u8; 32];
+    // Strictly before expiry: at 3_000 + 300_000 the first link has expired.
+    assert_eq!(
+        f.store
+            .open_handoff(&[1; 32], 303_000, &secret, &who)
+            .await
+            .unwrap(),
+        HandoffOpen::Expired {
+            request_id: "req-1".into()
+        }
+    );
+    assert_eq!(
+        f.store
+            .open_handoff(&[1; 32], 302_999, &secret, &who)
+            .await
+            .unwrap(),
+        HandoffOpen::Shown {
+            request_id: "req-1".into(),
+            client_id: prod.client_id.clone()
+        }
+    );
+    assert_eq!(
+        f.store
+            .application_by_id("app-9")
+            .await
+            .unwrap()
+            .unwrap()
+            .client_secret_sha256,
+        secret
+    );
+    assert_eq!(
+        f.store
+            .open_handoff(&[1; 32], 303_001, &[8; 32], &who)
+            .await
+            .unwrap(),
+        HandoffOpen::Used {
+            request_id: "req-1".into()
+        }
+    );
+    assert_eq!(
+        f.store
+            .application_by_id("app-9")
+            .await
+            .unwrap()
+            .unwrap()
+            .client_secret_sha256,
+        secret,
+        "a used link sets nothing"
+    );
+    assert_eq!(
+        f.store
+            .open_handoff(&[9; 32], 303_001, &[8; 32], &who)
+            .await
+            .unwrap(),
+        HandoffOpen::Unknown
+    );
+    // A newer link invalidates the older one; a link for another app is refused.
+    assert!(
+        f.store
+            .reissue_handoff(&handoff(2, "app-9", 400_000))
+            .await
+            .unwrap()
+    );
+    assert!(
+        f.store
+            .reissue_handoff(&handoff(3, "app-9", 400_001))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !f.store
+            .reissue_handoff(&handoff(4, "app-1", 400_002))
+            .await
+            .unwrap()
+    );
+    assert_eq!(f.store.handoff_request(&[4; 32]).await.unwrap(), None);
+    assert_eq!(
+        f.store
+            .open_handoff(&[2; 32], 400_010, &[8; 32], &who)
+            .await
+            .unwrap(),
+        HandoffOpen::Expired {
+            request_id: "req-1".into()
+        }
+    );
+    f.store
+        .audit_handoff_refusal("req-1", &[3; 32], 400_020, &HandoffViewer::default())
+        .await
+        .unwrap();
+    let views = f.store.handoff_views("req-1").await.unwrap();
+    let outcomes: Vec<&str> = views.iter().map(|v| v.outcome.as_str()).collect();
+    assert_eq!(outcomes, ["expired", "shown", "used", "expired", "unknown"]);
+    assert!(
+        views[1].viewer_email.is_some(),
+        "the viewer's e-mail is joined"
+    );
+    assert_eq!(views[4].viewer_id, None);
+
+    // Directory: nothing until live; then the listing; nothing once suspended.
+    assert!(f.store.access_directory().await.unwrap().is_empty());
+    let live = AccessStatusChange {
+        confirmed_by: Some(r2.clone()),
+        from_confirmed_by: Some(r2.clone()),
+        role: "developer".into(),
+        actor_id: dev.clone(),
+        ..approved("credentials_issued", "live", "go_live", 5_000)
+    };
+    f.store
+        .apply_access_transition_with(&live, &[], &[], &AccessEffect::None)
+        .await
+        .unwrap();
+    let listed = f.store.access_directory().await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].application_id, "app-9");
+    assert!(listed[0].has_logo);
+    assert_eq!(listed[0].reviewed_at, Some(3_000), "the last move by staff");
+    assert_eq!(
+        listed[0].support_email.as_deref(),
+        Some("help@helper.example")
+    );
+    assert_eq!(
+        f.store
+            .directory_logo("app-9")
+            .await
+            .unwrap()
+            .map(|(t, _)| t)
+            .as_deref(),
+        Some("image/png")
+    );
+    let suspend = AccessStatusChange {
+        confirmed_by: Some(r2.clone()),
+        from_confirmed_by: Some(r2.clone()),
+        role: "admin".into(),
+        ..approved("live", "suspended", "suspend", 6_000)
+    };
+    f.store
+        .apply_access_transition_with(
+            &suspend,
+            &[],
+            &[],
+            &AccessEffect::SetProductionAppActive { active: false },
+        )
+        .await
+        .unwrap();
+    assert!(
+        !f.store
+            .application_by_id("app-9")
+            .await
+            .unwrap()
+            .unwrap()
+            .active
+    );
+    assert!(f.store.access_directory().await.unwrap().is_empty());
+    assert_eq!(f.store.directory_logo("app-9").await.unwrap(), None);
+}

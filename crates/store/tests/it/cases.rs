@@ -838,6 +838,7 @@ pub use crate::orgs_apps_cases::{
 
 pub use crate::access_cases::{
     access_requests_keep_every_document_version_and_move_conditionally,
+    after_approval_listing_handoff_and_directory,
     demo_slots_book_once_concerns_thread_and_checks_keep_the_latest,
     terms_versions_are_published_once_and_accepted_per_organization,
 };

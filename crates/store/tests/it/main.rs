@@ -73,4 +73,5 @@ contract!(
     terms_versions_are_published_once_and_accepted_per_organization,
     access_requests_keep_every_document_version_and_move_conditionally,
     demo_slots_book_once_concerns_thread_and_checks_keep_the_latest,
+    after_approval_listing_handoff_and_directory,
 );

@@ -15,7 +15,7 @@ use bb_testkit::spawn_app;
 const LINK: &str = "https://meet.example.org/bb-demo";
 
 /// Slot ids offered in the booking form of a page.
-fn slot_ids(html: &str) -> Vec<String> {
+pub(crate) fn slot_ids(html: &str) -> Vec<String> {
     let Some(start) = html.find("<select id=\"slot\"") else {
         return Vec::new();
     };
@@ -28,7 +28,7 @@ fn slot_ids(html: &str) -> Vec<String> {
 }
 
 /// A reviewer publishes slots on Tuesday 2026-12-08 (New York time).
-async fn publish(app: &TestApp, reviewer: &reqwest::Client, times: &str) {
+pub(crate) async fn publish(app: &TestApp, reviewer: &reqwest::Client, times: &str) {
     let (_, csrf) = app.form_page(reviewer, "/v2/staff/access/slots").await;
     let r = app
         .post_with_csrf(
@@ -46,7 +46,7 @@ async fn publish(app: &TestApp, reviewer: &reqwest::Client, times: &str) {
 }
 
 /// Posts a form of the developer's status page.
-async fn dev_post(
+pub(crate) async fn dev_post(
     app: &TestApp,
     dev: &Dev,
     id: &str,
@@ -60,7 +60,7 @@ async fn dev_post(
 }
 
 /// Posts a form of the staff request page.
-async fn staff_post(
+pub(crate) async fn staff_post(
     app: &TestApp,
     browser: &reqwest::Client,
     id: &str,

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests stop loudly
 
+mod access_golive;
 mod access_requests;
 mod access_review;
 mod docs;

@@ -25,12 +25,14 @@ const EXCLUDED: [&str; 7] = [
 /// HTML pages excluded by their exact path (a JSON route shares their prefix): the
 /// reviewers' queue page (its JSON twin `/v2/staff/access/queue` is documented) and the
 /// reviewer's demo-slots page with its default-link form (JSON twins `/v2/access/slots`
-/// and `/v2/access/meeting-link`).
-const EXCLUDED_PAGES: [&str; 4] = [
+/// and `/v2/access/meeting-link`), and the public directory page `/apps` (JSON twin
+/// `/.well-known/applications`).
+const EXCLUDED_PAGES: [&str; 5] = [
     "/v2/staff/access/",
     "/v2/staff/access",
     "/v2/staff/access/slots",
     "/v2/staff/access/slots/link",
+    "/apps",
 ];
 
 /// `/a/b/` → `/a/b`; `{anything}` → `{}`.

@@ -198,6 +198,10 @@ pub(crate) struct RequestPage {
     pub reviewers: Vec<(String, String, bool)>,
     pub review: ReviewView,
     pub forms: ReviewForms,
+    pub golive: bb_domain::access::golive::GoLiveView,
+    pub listing_link: Option<String>,
+    pub label_html: Option<String>,
+    pub can_issue: bool,
 }
 
 #[derive(Template)]
@@ -257,7 +261,7 @@ pub(super) fn access_failure(e: AccessError, nav: Nav, back: &str) -> Response {
         AccessError::NotEditable(_) | AccessError::Refused(_) | AccessError::Conflict => {
             (StatusCode::CONFLICT, "This move was refused")
         }
-        AccessError::Invalid(_) | AccessError::Upload { .. } => {
+        AccessError::Invalid(_) | AccessError::InvalidInput { .. } | AccessError::Upload { .. } => {
             (StatusCode::BAD_REQUEST, "Please check the form")
         }
         AccessError::Domain(_) => {
@@ -865,6 +869,18 @@ pub(super) async fn request_page(
         }
     };
     let forms = ReviewForms::new(&view, &review, slots, entered);
+    let golive = match access.golive(&viewer(session), id).await {
+        Ok(g) => g,
+        Err(e) => return access_failure(e, nav, &base),
+    };
+    let listing_link = (!staff && view.moves.contains(&Transition::SubmitListing))
+        .then(|| format!("{base}listing"));
+    let can_issue = staff && view.moves.contains(&Transition::IssueCredentials);
+    let label_html = golive
+        .listing
+        .as_ref()
+        .and_then(|l| l.label.as_ref())
+        .map(|l| l.to_html());
     let page = RequestPage {
         title: format!(
             "Production access: {}",
@@ -886,6 +902,10 @@ pub(super) async fn request_page(
         reviewers,
         review,
         forms,
+        golive,
+        listing_link,
+        label_html,
+        can_issue,
     };
     render(&page, status)
 }

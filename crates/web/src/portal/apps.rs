@@ -301,7 +301,7 @@ async fn org_options(
 
 /// Reads a multipart form: text fields (each at most 16 KiB), `categories` repeated, and
 /// the `logo` file (reading stops past the logo limit, which is then reported).
-async fn read_multipart(
+pub(super) async fn read_multipart(
     mut multipart: Multipart,
 ) -> Result<(Vec<(String, String)>, Option<LogoUpload>), Response> {
     let too_large = || {

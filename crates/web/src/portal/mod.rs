@@ -7,7 +7,9 @@
 //! [`chart`] as inline SVG; [`access`] production access: the developer's requests under
 //! `/v2/accounts/organizations/{org}/production-access/`, notifications, and the reviewers'
 //! console under `/v2/staff/access/`; [`review`] the review forms on those pages (demo
-//! slots and booking, `.ics`, concerns and responses, checklist, decision).
+//! slots and booking, `.ics`, concerns and responses, checklist, decision); [`golive`]
+//! what follows the approval (listing form, credentials and their one-time links, the
+//! public directory `/apps`).
 //!
 //! Browser state: `bb_portal`, the session cookie (random, `HttpOnly; SameSite=Lax`,
 //! `Secure` behind https; the store keeps its SHA-256), and `bb_portal_csrf`, the
@@ -18,6 +20,7 @@ mod access;
 mod accounts;
 mod apps;
 mod chart;
+mod golive;
 mod orgs;
 mod policy;
 mod review;
@@ -28,6 +31,7 @@ pub use access::ACCESS_UPLOAD_LIMIT;
 pub(crate) use access::{queue_filter, upload_status};
 pub(crate) use accounts::ct_eq;
 pub use apps::UPLOAD_LIMIT;
+pub(crate) use golive::query_number;
 pub use policy::POLICY_UPLOAD_LIMIT;
 pub(crate) use views::render;
 
@@ -47,6 +51,7 @@ pub fn routes() -> Router<AppState> {
         .layer(DefaultBodyLimit::max(FORM_LIMIT))
         .merge(apps::routes())
         .merge(access::routes())
+        .merge(golive::routes())
         .merge(policy::routes())
 }
 

@@ -103,6 +103,8 @@ pub(super) fn has_own_form(t: Transition) -> bool {
             | Transition::Approve
             | Transition::Reject
             | Transition::ConfirmApproval
+            | Transition::SubmitListing
+            | Transition::IssueCredentials
     )
 }
 
@@ -120,6 +122,9 @@ pub(super) fn review_notice(done: &str) -> Option<String> {
         "approve" => "Approved: a second reviewer must confirm.",
         "reject" => "Rejected: the developer is told why.",
         "confirm_approval" => "The approval is confirmed.",
+        "listing" => {
+            "The listing is sent: the review team issues your production credentials next."
+        }
         _ => return None,
     };
     Some(text.into())
