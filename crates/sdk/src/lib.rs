@@ -113,4 +113,5 @@ pub use token::AuthToken;
 pub mod fhir {
     pub use bb_fhir::OperationOutcome;
     pub use bb_fhir::model::*;
+    pub use serde_json::Number;
 }
