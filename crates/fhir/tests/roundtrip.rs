@@ -141,10 +141,10 @@ fn first_difference(a: &Value, b: &Value, at: &str) -> String {
                     _ => {}
                 }
             }
-            for k in y.keys().filter(|k| !x.contains_key(*k)) {
-                return format!("{at}.{k} added");
+            match y.keys().find(|k| !x.contains_key(*k)) {
+                Some(k) => format!("{at}.{k} added"),
+                None => format!("{at}: differs"),
             }
-            format!("{at}: differs")
         }
         (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
             .iter()
