@@ -141,6 +141,35 @@ fn claim_what(eob: &ExplanationOfBenefit) -> String {
         .unwrap_or_else(|| "Not stated".to_owned())
 }
 
+/// BFD's Part D "paid by the plan" adjudication (`cvrd_d_plan_pd_amt`).
+const PART_D_PLAN_PAID: &str = "https://bluebutton.cms.gov/resources/variables/cvrd_d_plan_pd_amt";
+
+/// What Medicare (or, for a drug event, the Part D plan) paid: `payment.amount`, else the
+/// lines' plan-paid adjudications (Part D events carry no payment amount).
+pub fn paid(eob: &ExplanationOfBenefit) -> f64 {
+    if eob
+        .payment
+        .as_ref()
+        .and_then(|p| p.amount.as_ref())
+        .is_some()
+    {
+        return eob.payment_amount();
+    }
+    eob.item
+        .iter()
+        .flat_map(|i| &i.adjudication)
+        .filter(|a| {
+            a.category.as_ref().is_some_and(|c| {
+                c.coding
+                    .iter()
+                    .any(|k| k.code.as_deref() == Some(PART_D_PLAN_PAID))
+            })
+        })
+        .filter_map(|a| a.amount.as_ref())
+        .map(bb_sdk::fhir::Money::amount)
+        .sum()
+}
+
 /// Per year: (number of claims, paid by Medicare).
 fn totals(claims: &[ExplanationOfBenefit]) -> BTreeMap<i32, (usize, f64)> {
     let mut per_year = BTreeMap::new();
@@ -148,7 +177,7 @@ fn totals(claims: &[ExplanationOfBenefit]) -> BTreeMap<i32, (usize, f64)> {
         if let Some(year) = eob.service_year() {
             let entry = per_year.entry(year).or_insert((0, 0.0));
             entry.0 += 1;
-            entry.1 += eob.payment_amount();
+            entry.1 += paid(eob);
         }
     }
     per_year
@@ -212,12 +241,12 @@ pub fn claims(data: &Data) -> String {
     }
     let mut claims: Vec<&ExplanationOfBenefit> = data.claims.iter().collect();
     claims.sort_by(|a, b| b.service_date().cmp(&a.service_date()));
-    let paid: f64 = claims.iter().map(|c| c.payment_amount()).sum();
+    let paid_total: f64 = claims.iter().map(|c| paid(c)).sum();
     let _ = write!(
         body,
         r#"<p id="summary">{} claims; Medicare paid {} in all.</p>"#,
         claims.len(),
-        esc(&dollars(paid))
+        esc(&dollars(paid_total))
     );
 
     let per_year = totals(&data.claims);
@@ -248,7 +277,7 @@ pub fn claims(data: &Data) -> String {
             esc(eob.service_date().unwrap_or("(no date)")),
             esc(claim_kind(eob)),
             esc(&claim_what(eob)),
-            esc(&dollars(eob.payment_amount()))
+            esc(&dollars(paid(eob)))
         );
     }
     body.push_str("</tbody></table>\n");
@@ -324,6 +353,24 @@ mod tests {
         let svg = chart(&t);
         assert_eq!(svg.matches("<rect class=\"bar\"").count(), 2);
         assert!(svg.contains("2023: $1.00"));
+    }
+
+    #[test]
+    fn part_d_events_count_what_the_plan_paid() {
+        let pde: ExplanationOfBenefit = serde_json::from_str(include_str!(
+            "../../../data/reference/bfd-v2-responses/eobReadPde.json"
+        ))
+        .unwrap();
+        assert!(
+            pde.payment_amount().abs() < 1e-9,
+            "no payment amount on a drug event"
+        );
+        assert!((paid(&pde) - 126.99).abs() < 1e-9);
+        let carrier: ExplanationOfBenefit = serde_json::from_str(include_str!(
+            "../../../data/reference/bfd-v2-responses/eobReadCarrier.json"
+        ))
+        .unwrap();
+        assert!((paid(&carrier) - 199.99).abs() < 1e-9);
     }
 
     fn serde_json_like(date: &str, paid: f64) -> ExplanationOfBenefit {
