@@ -9,10 +9,16 @@
 #                turns on two-step sign-in, changes and resets the password);
 #   j4.mjs       J4 (the E2E organization asks for production access: terms, request with
 #                PDFs, two reviewers, a booked demo and its .ics, a concern, approval and its
-#                confirmation, …) and J5 (a policy change).
+#                confirmation, …) and J5 (a policy change);
+#   sample.mjs   the sample app (crates/sample-app, on the Rust SDK): privacy notice, Connect,
+#                sandbox login and consent, the claims table, totals per year and SVG chart,
+#                Disconnect revoking the authorization (checked on the connected-apps page).
 # No browser is ever downloaded.
 #
 #   tests/browser/run.sh BLUEBUTTON_BINARY
+#
+# The sample app's binary is `bb-sample-app` next to BLUEBUTTON_BINARY (cargo build -p bb-cli
+# -p bb-sample-app), or the one named by BB_SAMPLE_APP_BIN.
 #
 # Installs what it needs when missing: Debian's `chromium` (apt-get, only when running as
 # root), tests/browser/node_modules (npm ci) and aiosmtpd in the repository's .venv (pip).
@@ -41,6 +47,8 @@ die() { printf 'tests/browser/run.sh: %s\n' "$*" >&2; exit 1; }
 BIN="$1"
 case "$BIN" in */*) BIN="$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")" ;; *) BIN="$(command -v "$BIN" || true)" ;; esac
 [ -n "$BIN" ] && [ -x "$BIN" ] || die "not an executable: $1 (build it first: cargo build -p bb-cli)"
+SAMPLE_BIN="${BB_SAMPLE_APP_BIN:-$(dirname "$BIN")/bb-sample-app}"
+[ -x "$SAMPLE_BIN" ] || die "not an executable: $SAMPLE_BIN (build it first: cargo build -p bb-sample-app, or set BB_SAMPLE_APP_BIN)"
 command -v node >/dev/null && command -v npm >/dev/null || die "node and npm not found"
 command -v curl >/dev/null || die "curl not found"
 
@@ -102,6 +110,9 @@ APP_PORT="$(free_port)"
 while [ "$APP_PORT" = 8000 ] || [ "$APP_PORT" = "$PORT" ]; do APP_PORT="$(free_port)"; done
 SMTP_PORT="$(free_port)"
 while [ "$SMTP_PORT" = 8000 ] || [ "$SMTP_PORT" = "$PORT" ] || [ "$SMTP_PORT" = "$APP_PORT" ]; do SMTP_PORT="$(free_port)"; done
+SAMPLE_PORT="$(free_port)"
+while [ "$SAMPLE_PORT" = 8000 ] || [ "$SAMPLE_PORT" = "$PORT" ] || [ "$SAMPLE_PORT" = "$APP_PORT" ] || [ "$SAMPLE_PORT" = "$SMTP_PORT" ]; do SAMPLE_PORT="$(free_port)"; done
+SAMPLE="http://127.0.0.1:$SAMPLE_PORT"
 BASE="http://127.0.0.1:$PORT"
 CALLBACK="http://127.0.0.1:$APP_PORT/callback"
 
@@ -110,8 +121,10 @@ TMP="$(mktemp -d "${TMPDIR:-/tmp}/bb-browser.XXXXXX")"
 DB="sqlite://$TMP/bb.db"
 SERVER_PID=""
 SMTP_PID=""
+SAMPLE_PID=""
 RESULT=1
 cleanup() {
+  if [ -n "$SAMPLE_PID" ]; then kill "$SAMPLE_PID" 2>/dev/null || true; wait "$SAMPLE_PID" 2>/dev/null || true; fi
   if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
     kill -TERM "$SERVER_PID" 2>/dev/null || true
     for _ in $(seq 1 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.2; done
@@ -178,8 +191,26 @@ for who in alice bob; do
 done
 say "created reviewers alice@review.example.org and bob@review.example.org"
 
+# --- the sample app (crates/sample-app) with its own registered app ------------------------------
+"$BIN" admin create-app --owner e2e@example.org --name "Sample Claims Viewer" --redirect-uri "$SAMPLE/callback" \
+  --database-url "$DB" >"$TMP/sample-app.json" 2>>"$TMP/admin.log" \
+  || { cat "$TMP/admin.log" >&2; die "admin create-app (sample app) failed"; }
+read -r SAMPLE_ID SAMPLE_SECRET < <(node -e '
+  const a = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  console.log(a.client_id || "", a.client_secret || "");' "$TMP/sample-app.json") || true
+[ -n "${SAMPLE_ID:-}" ] && [ -n "${SAMPLE_SECRET:-}" ] || die "admin create-app: no credentials in $TMP/sample-app.json"
+BLUEBUTTON_BASE_URL="$BASE" BLUEBUTTON_CLIENT_ID="$SAMPLE_ID" BLUEBUTTON_CLIENT_SECRET="$SAMPLE_SECRET" \
+  BLUEBUTTON_CALLBACK_URL="$SAMPLE/callback" "$SAMPLE_BIN" >"$TMP/sample-app.log" 2>&1 </dev/null &
+SAMPLE_PID=$!
+for _ in $(seq 1 100); do
+  [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$SAMPLE/" 2>/dev/null || true)" = 200 ] && break
+  kill -0 "$SAMPLE_PID" 2>/dev/null || { cat "$TMP/sample-app.log" >&2; die "bb-sample-app exited"; }
+  sleep 0.2
+done
+say "sample app on $SAMPLE (app \"Sample Claims Viewer\", log $TMP/sample-app.log)"
+
 # --- the journeys --------------------------------------------------------------------------------
-say "screenshots of every page: $SCREENSHOTS/{j2-j3,j1,j4}/"
+say "screenshots of every page: $SCREENSHOTS/{j2-j3,j1,j4,sample}/"
 common=(BB_BASE="$BASE" BB_CHROMIUM="$CHROMIUM" BB_ARTIFACTS="$TMP" BB_SCREENSHOTS="$SCREENSHOTS")
 say "journey J2 → J3 in $("$CHROMIUM" --version 2>/dev/null | head -n 1) with playwright-core $pinned, axe-core $axe_pinned"
 rc=0
@@ -194,6 +225,10 @@ rc4=0
 env "${common[@]}" BB_SMTP_DIR="$TMP/mail" BB_DEV_EMAIL=e2e@example.org BB_DEV_PASSWORD='E2e-browser-passw0rd!' \
   BB_REVIEWER1_EMAIL=alice@review.example.org BB_REVIEWER2_EMAIL=bob@review.example.org BB_STAFF_PASSWORD="$STAFF_PASSWORD" \
   timeout 900 node "$HERE/j4.mjs" 2>&1 | tee "$TMP/j4.out" || rc4=$?
+say "sample app journey (privacy notice, connect, claims table/totals/chart, disconnect)"
+rc2=0
+env "${common[@]}" BB_SAMPLE_APP="$SAMPLE" \
+  timeout 600 node "$HERE/sample.mjs" 2>&1 | tee "$TMP/sample.out" || rc2=$?
 say "screenshots: $(find "$SCREENSHOTS" -name '*.png' | wc -l) pages in $SCREENSHOTS"
-[ "$rc" -eq 0 ] && [ "$rc1" -eq 0 ] && [ "$rc4" -eq 0 ] && RESULT=0
+[ "$rc" -eq 0 ] && [ "$rc1" -eq 0 ] && [ "$rc2" -eq 0 ] && [ "$rc4" -eq 0 ] && RESULT=0
 exit "$RESULT"

@@ -51,6 +51,67 @@ pub enum Command {
     /// Privacy policies and terms: readability, checklist coverage, naming rule.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Test a deployment as an app would: authorize in a browser (PKCE), receive the
+    /// callback on 127.0.0.1, then print the enrollee's Patient, Coverage and
+    /// ExplanationOfBenefit as JSON.
+    Client(ClientArgs),
+}
+
+/// `client` flags.
+#[derive(Debug, Args)]
+pub struct ClientArgs {
+    /// The server, e.g. http://localhost:8000 (the SDK's LOCAL environment).
+    #[arg(
+        long,
+        env = "BLUEBUTTON_BASE_URL",
+        value_name = "URL",
+        default_value = "http://localhost:8000"
+    )]
+    pub base_url: String,
+    /// The app's client id.
+    #[arg(long, env = "BLUEBUTTON_CLIENT_ID", value_name = "ID")]
+    pub client_id: String,
+    /// The app's client secret (prefer the environment variable: flags show in `ps`).
+    #[arg(
+        long,
+        env = "BLUEBUTTON_CLIENT_SECRET",
+        hide_env_values = true,
+        value_name = "SECRET"
+    )]
+    pub client_secret: String,
+    /// Port for the callback on 127.0.0.1 (0 = any free one); the app must have
+    /// http://127.0.0.1:PORT/callback as a redirect URI.
+    #[arg(long, default_value_t = 0, value_name = "PORT")]
+    pub port: u16,
+    /// Only print the authorize URL; do not try to open a browser.
+    #[arg(long)]
+    pub no_browser: bool,
+    /// What to fetch, comma-separated: patient, coverage, eob.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "patient,coverage,eob",
+        value_name = "LIST"
+    )]
+    pub resource: Vec<ClientResource>,
+    /// Follow `next` links and print every page (an array of Bundles per resource).
+    #[arg(long)]
+    pub all_pages: bool,
+    /// Seconds to wait for the callback.
+    #[arg(long, default_value_t = 300, value_name = "SECONDS")]
+    pub timeout: u64,
+}
+
+/// `client --resource` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ClientResource {
+    /// `GET /v2/fhir/Patient/`.
+    Patient,
+    /// `GET /v2/fhir/Coverage/`.
+    Coverage,
+    /// `GET /v2/fhir/ExplanationOfBenefit/`.
+    Eob,
 }
 
 /// `policy` subcommands.

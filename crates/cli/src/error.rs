@@ -45,6 +45,15 @@ impl From<StoreError> for CliError {
     }
 }
 
+impl From<bb_sdk::Error> for CliError {
+    fn from(err: bb_sdk::Error) -> Self {
+        match err {
+            bb_sdk::Error::Config(m) => Self::Usage(m),
+            other => Self::Failed(other.to_string()),
+        }
+    }
+}
+
 impl From<DomainError> for CliError {
     fn from(err: DomainError) -> Self {
         Self::Failed(match err {

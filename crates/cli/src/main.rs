@@ -77,6 +77,7 @@ fn run() -> Result<(), CliError> {
                 commands::import::run(&config, args).await
             }
             Command::Admin(admin) => commands::admin::run(&config, admin).await,
+            Command::Client(args) => commands::client::run(args).await,
         }
     })
 }

@@ -2,9 +2,12 @@
 //!
 //! - [`json`]: the streaming writer the renderers of Patient, Coverage, ExplanationOfBenefit
 //!   and Bundle write with (straight into the response buffer, in element order).
+//! - [`model`]: typed Patient, Coverage, ExplanationOfBenefit and Bundle for clients
+//!   (the SDK), keeping every member they do not model.
 //! - [`OperationOutcome`]: the error resource, as a serde type.
 
 pub mod json;
+pub mod model;
 
 use serde::{Deserialize, Serialize};
 

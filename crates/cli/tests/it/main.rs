@@ -7,6 +7,7 @@
 mod admin;
 mod bad_input;
 mod claims;
+mod client;
 mod policy;
 mod postgres;
 mod serve;

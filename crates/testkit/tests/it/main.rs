@@ -1,5 +1,6 @@
 //! HTTP behaviour of the server's foundation, driven over real sockets: health checks,
-//! error bodies, request ids, limits and security headers, and the FHIR API.
+//! error bodies, request ids, limits and security headers, the FHIR API, and the client
+//! SDK against it.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests stop loudly
 
@@ -18,6 +19,7 @@ mod policy_check;
 mod portal;
 mod portal_apps;
 mod portal_orgs;
+mod sdk;
 mod services;
 mod smtp_mail;
 mod testclient;
