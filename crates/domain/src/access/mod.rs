@@ -4,15 +4,20 @@
 //! ([`request`]): pure rules, no HTTP, no SQL, and no reading of the wall clock (every
 //! instant is passed in). [`service`] is the `Access` service that stores requests,
 //! documents, transitions and notifications through the store and reads the injected
-//! clock. See `docs/design/production-access.md`.
+//! clock. Policy changes of a live app (J5): the pure machine and notice check in
+//! [`policy_change`], the reviewer's word diff in [`word_diff`], the service in
+//! [`changes`]. See `docs/design/production-access.md`.
 
 pub mod calendar;
+pub mod changes;
 pub mod ics;
+pub mod policy_change;
 pub mod request;
 pub mod review;
 pub mod service;
 pub mod sla;
 pub mod state;
+pub mod word_diff;
 
 pub use calendar::{BusinessCalendar, CalendarError, FederalHoliday, Holiday};
 pub use service::{Access, AccessError, QueueFilter, Viewer};
