@@ -15,6 +15,7 @@
 //! Only this crate contains SQL (an invariant checked by `cargo xtask tidy`).
 
 mod access;
+mod access_changes;
 mod access_review;
 mod accounts;
 mod apps;
@@ -35,6 +36,10 @@ pub use access::{
     AccessDocumentRow, AccessDraft, AccessRequestRow, AccessStatusChange, AccessTransitionRow,
     NewAccessDocument, NewAccessRequest, NewNotification, NotificationRow, SlaChange, StaffRow,
     TermsAcceptanceRow, TermsRow,
+};
+pub use access_changes::{
+    ChangeClock, ChangeDocumentRow, ChangeTransitionRow, NewChangeDocument, NewChangeOutcome,
+    NewPolicyChange, PolicyChangeMove, PolicyChangeRow, PublishedDocumentRow,
 };
 pub use access_review::{
     AccessEffect, ConcernResponseRow, ConcernRow, DemoRow, DemoSlotRow, NewConcern, NewDemo,

@@ -9,6 +9,7 @@
 mod access_cases;
 mod backends;
 mod cases;
+mod change_cases;
 mod oauth_cases;
 mod orgs_apps_cases;
 mod portal_cases;
@@ -73,4 +74,5 @@ contract!(
     terms_versions_are_published_once_and_accepted_per_organization,
     access_requests_keep_every_document_version_and_move_conditionally,
     demo_slots_book_once_concerns_thread_and_checks_keep_the_latest,
+    policy_changes_are_reviewed_and_publish_on_approval_only,
 );
