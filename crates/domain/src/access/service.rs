@@ -95,6 +95,9 @@ pub enum AccessError {
     Refused(TransitionError),
     /// Another move came first (409).
     Conflict,
+    /// A policy change was refused: by its machine, or the app is not live, or another
+    /// change is open (409).
+    ChangeRefused(super::changes::ChangeRefusal),
     /// The store failed.
     Domain(DomainError),
 }
@@ -129,6 +132,7 @@ impl std::fmt::Display for AccessError {
                 f,
                 "someone else moved this request first: reload it to see where it stands"
             ),
+            Self::ChangeRefused(r) => write!(f, "{r}"),
             Self::Domain(e) => write!(f, "{e}"),
         }
     }
@@ -322,9 +326,9 @@ fn when(ms: i64) -> String {
 #[derive(Clone)]
 pub struct Access {
     pub(crate) deps: Arc<Deps>,
-    mail: Mail,
+    pub(crate) mail: Mail,
     portal: Portal,
-    policy: crate::policy::PolicyCheck,
+    pub(crate) policy: crate::policy::PolicyCheck,
     calendar: Arc<RwLock<BusinessCalendar>>,
     terms_ready: Arc<AtomicBool>,
 }

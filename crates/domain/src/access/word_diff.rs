@@ -132,8 +132,7 @@ fn tokenize(text: &str) -> Vec<Token<'_>> {
         chars.next();
         if word_char(c) {
             // A word: letters and digits, with a joiner only between two word characters.
-            loop {
-                let Some(&(i, next)) = chars.peek() else { break };
+            while let Some(&(i, next)) = chars.peek() {
                 if word_char(next) {
                     end = i + next.len_utf8();
                     chars.next();
