@@ -15,6 +15,7 @@ mod middleware;
 pub mod oauth;
 pub mod pages;
 pub mod portal;
+mod policy_change_api;
 pub use middleware::RequestId;
 mod serve;
 mod state;
@@ -55,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         .merge(portal::routes())
         .merge(access_api::routes())
         .merge(access_review_api::routes())
+        .merge(policy_change_api::routes())
         .merge(docs::routes())
         .merge(testclient::routes())
         .merge(pages::static_routes())

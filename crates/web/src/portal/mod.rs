@@ -7,7 +7,9 @@
 //! [`chart`] as inline SVG; [`access`] production access: the developer's requests under
 //! `/v2/accounts/organizations/{org}/production-access/`, notifications, and the reviewers'
 //! console under `/v2/staff/access/`; [`review`] the review forms on those pages (demo
-//! slots and booking, `.ics`, concerns and responses, checklist, decision).
+//! slots and booking, `.ics`, concerns and responses, checklist, decision);
+//! [`policy_change`] a live app's policy changes (J5): drafts, the word diff, the reports
+//! side by side, the decision.
 //!
 //! Browser state: `bb_portal`, the session cookie (random, `HttpOnly; SameSite=Lax`,
 //! `Secure` behind https; the store keeps its SHA-256), and `bb_portal_csrf`, the
@@ -20,6 +22,7 @@ mod apps;
 mod chart;
 mod orgs;
 mod policy;
+mod policy_change;
 mod review;
 mod usage;
 mod views;
@@ -47,6 +50,7 @@ pub fn routes() -> Router<AppState> {
         .layer(DefaultBodyLimit::max(FORM_LIMIT))
         .merge(apps::routes())
         .merge(access::routes())
+        .merge(policy_change::routes())
         .merge(policy::routes())
 }
 
