@@ -434,9 +434,8 @@ impl Store {
         &self,
         request_id: &str,
     ) -> Result<Vec<PolicyChangeRow>, StoreError> {
-        let sql = format!(
-            "{CHANGE_SELECT} WHERE c.request_id = $1 ORDER BY c.submitted_at DESC, c.id"
-        );
+        let sql =
+            format!("{CHANGE_SELECT} WHERE c.request_id = $1 ORDER BY c.submitted_at DESC, c.id");
         on_pool!(self, pool => {
             Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(request_id).fetch_all(pool).await?)
         })
@@ -444,9 +443,8 @@ impl Store {
 
     /// Every open change (the reviewers' queue), by due date.
     pub async fn open_policy_changes(&self) -> Result<Vec<PolicyChangeRow>, StoreError> {
-        let sql = format!(
-            "{CHANGE_SELECT} WHERE c.state IN {OPEN_STATES} ORDER BY c.sla_due_at, c.id"
-        );
+        let sql =
+            format!("{CHANGE_SELECT} WHERE c.state IN {OPEN_STATES} ORDER BY c.sla_due_at, c.id");
         on_pool!(self, pool => {
             Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?)
         })
@@ -506,7 +504,16 @@ impl Store {
         &self,
         request_id: &str,
     ) -> Result<Vec<PublishedDocumentRow>, StoreError> {
-        type Published = (String, i64, String, i64, String, Vec<u8>, Option<String>, i64);
+        type Published = (
+            String,
+            i64,
+            String,
+            i64,
+            String,
+            Vec<u8>,
+            Option<String>,
+            i64,
+        );
         type Base = (String, i64, i64, String, Vec<u8>, Option<String>);
         on_pool!(self, pool => {
             let published: Vec<Published> = sqlx::query_as(

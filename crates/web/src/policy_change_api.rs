@@ -38,7 +38,10 @@ pub(crate) fn routes() -> Router<AppState> {
             "/v2/access/requests/{id}/policy-changes",
             get(overview).post(submit),
         )
-        .route("/v2/access/policy-changes/{change}/resubmit", post(resubmit))
+        .route(
+            "/v2/access/policy-changes/{change}/resubmit",
+            post(resubmit),
+        )
         .layer(DefaultBodyLimit::max(ACCESS_UPLOAD_LIMIT));
     Router::new()
         .route(

@@ -24,9 +24,8 @@ use super::word_diff::{WordDiff, word_diff};
 use crate::clock::random_alphanumeric;
 use crate::policy::{Checked, PolicyCheckError};
 use bb_store::{
-    AccessRequestRow, ChangeClock, ChangeDocumentRow, NewChangeDocument, NewChangeOutcome,
-    NewMail, NewNotification, NewPolicyChange, PolicyChangeMove, PolicyChangeRow,
-    PublishedDocumentRow,
+    AccessRequestRow, ChangeClock, ChangeDocumentRow, NewChangeDocument, NewChangeOutcome, NewMail,
+    NewNotification, NewPolicyChange, PolicyChangeMove, PolicyChangeRow, PublishedDocumentRow,
 };
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
@@ -294,7 +293,8 @@ impl Access {
             overdue: running && now >= due_at,
             due_soon: running && status.remaining.num_hours() < DUE_SOON_HOURS,
             answered: row.sla_stopped_at.map(when_ms),
-            remaining_hours: running.then(|| calendar.business_hours_between(now, due_at).num_hours()),
+            remaining_hours: running
+                .then(|| calendar.business_hours_between(now, due_at).num_hours()),
         }
     }
 
@@ -740,9 +740,10 @@ impl Access {
                         })?;
                     (Some(d), None)
                 }
-                (None, _) if old_row.is_none() => {
-                    (None, Some("nothing of this kind is published yet".to_owned()))
-                }
+                (None, _) if old_row.is_none() => (
+                    None,
+                    Some("nothing of this kind is published yet".to_owned()),
+                ),
                 (None, _) => (
                     None,
                     Some("the published version's text could not be extracted".to_owned()),

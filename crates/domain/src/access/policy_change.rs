@@ -325,9 +325,7 @@ pub fn moves_for(state: ChangeState, role: Role) -> Vec<ChangeTransition> {
 pub fn check_notice(raw: &str) -> Result<String, String> {
     let text = raw.trim();
     if text.is_empty() {
-        return Err(
-            "write the notification your enrollees will receive about this change".into(),
-        );
+        return Err("write the notification your enrollees will receive about this change".into());
     }
     let count = text.chars().count();
     if count > NOTICE_MAX_CHARS {

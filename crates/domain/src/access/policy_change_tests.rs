@@ -200,7 +200,10 @@ fn records_notify_the_other_side_and_errors_list_what_is_allowed() {
         "",
     )
     .unwrap_err();
-    assert!(e.to_string().starts_with("a developer cannot approve"), "{e}");
+    assert!(
+        e.to_string().starts_with("a developer cannot approve"),
+        "{e}"
+    );
     let e = step(
         ChangeState::Approved,
         ChangeTransition::Withdraw,
@@ -227,8 +230,14 @@ fn names_round_trip_exactly() {
 #[test]
 fn the_notice_is_required_and_bounded() {
     assert!(check_notice(" \n").is_err());
-    assert_eq!(check_notice("  We changed it.  ").unwrap(), "We changed it.");
-    assert!(check_notice(&"é".repeat(NOTICE_MAX_CHARS)).is_ok(), "characters, not bytes");
+    assert_eq!(
+        check_notice("  We changed it.  ").unwrap(),
+        "We changed it."
+    );
+    assert!(
+        check_notice(&"é".repeat(NOTICE_MAX_CHARS)).is_ok(),
+        "characters, not bytes"
+    );
     let e = check_notice(&"x".repeat(NOTICE_MAX_CHARS + 1)).unwrap_err();
     assert!(e.contains("at most 4000"), "{e}");
 }

@@ -291,7 +291,11 @@ fn middle_snake(a: &[u32], b: &[u32], v: &mut Vec<usize>) -> Option<(usize, usiz
             let y = (x as isize - k) as usize;
             let (x0, y0) = (x, y);
             if x < n && y < m {
-                x += a[x..].iter().zip(&b[y..]).take_while(|(p, q)| p == q).count();
+                x += a[x..]
+                    .iter()
+                    .zip(&b[y..])
+                    .take_while(|(p, q)| p == q)
+                    .count();
             }
             vf[at(k)] = x;
             if odd && (k - delta).abs() < d && vf[at(k)] + vb[at(-(k - delta))] >= n {

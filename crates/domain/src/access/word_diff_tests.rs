@@ -65,7 +65,10 @@ fn unchanged_text_and_reflowed_lines_are_one_equal_segment() {
     assert!(d.is_unchanged());
     assert_eq!(ops(&d), [(DiffOp::Equal, text)]);
     // A PDF that wraps lines differently is not a change.
-    let d = word_diff("We collect your\nname and e-mail.", "We collect your name   and\te-mail.");
+    let d = word_diff(
+        "We collect your\nname and e-mail.",
+        "We collect your name   and\te-mail.",
+    );
     assert!(d.is_unchanged(), "{d:?}");
 }
 
@@ -101,7 +104,9 @@ fn punctuation_is_its_own_token_and_words_keep_inner_joiners() {
         .collect();
     assert_eq!(
         tokens,
-        ["Version", "3.5", "costs", "$", "1,000", "(", "e.g", ".", "fees", ")", "."]
+        [
+            "Version", "3.5", "costs", "$", "1,000", "(", "e.g", ".", "fees", ")", "."
+        ]
     );
 }
 
@@ -147,11 +152,7 @@ fn lcs(a: &[&str], b: &[&str]) -> usize {
         let mut diag = 0;
         for (j, y) in b.iter().enumerate() {
             let up = row[j + 1];
-            row[j + 1] = if x == y {
-                diag + 1
-            } else {
-                up.max(row[j])
-            };
+            row[j + 1] = if x == y { diag + 1 } else { up.max(row[j]) };
             diag = up;
         }
     }
@@ -197,8 +198,16 @@ fn property_the_diff_rebuilds_both_texts_and_is_minimal() {
             words.join(" ")
         };
         let d = word_diff(&old, &new);
-        assert_eq!(normalised(&d.old_text()), normalised(&old), "case {case}: {old:?} → {new:?}");
-        assert_eq!(d.new_text(), laid_out(&new), "case {case}: the new side exactly");
+        assert_eq!(
+            normalised(&d.old_text()),
+            normalised(&old),
+            "case {case}: {old:?} → {new:?}"
+        );
+        assert_eq!(
+            d.new_text(),
+            laid_out(&new),
+            "case {case}: the new side exactly"
+        );
         let a: Vec<&str> = tokenize(&old).iter().map(|t| t.text).collect();
         let b: Vec<&str> = tokenize(&new).iter().map(|t| t.text).collect();
         assert_eq!(d.unchanged, lcs(&a, &b), "case {case}: {old:?} → {new:?}");

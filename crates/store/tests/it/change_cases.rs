@@ -166,7 +166,14 @@ pub async fn policy_changes_are_reviewed_and_publish_on_approval_only(f: Fixture
     let published = f.store.published_documents(REQ).await.unwrap();
     let summary: Vec<(&str, &str, i64, Option<i64>)> = published
         .iter()
-        .map(|p| (p.kind.as_str(), p.source.as_str(), p.version, p.published_at))
+        .map(|p| {
+            (
+                p.kind.as_str(),
+                p.source.as_str(),
+                p.version,
+                p.published_at,
+            )
+        })
         .collect();
     assert_eq!(
         summary,
@@ -286,7 +293,10 @@ pub async fn policy_changes_are_reviewed_and_publish_on_approval_only(f: Fixture
         .await
         .unwrap()
         .unwrap();
-    assert_eq!((name.as_str(), bytes), ("privacy_policy-8.pdf", vec![8u8; 12]));
+    assert_eq!(
+        (name.as_str(), bytes),
+        ("privacy_policy-8.pdf", vec![8u8; 12])
+    );
     assert!(
         f.store
             .change_document_bytes("pc-other", docs[1].id)
@@ -305,14 +315,26 @@ pub async fn policy_changes_are_reviewed_and_publish_on_approval_only(f: Fixture
     approve.publish = true;
     assert!(
         f.store
-            .apply_policy_change_move(&approve, &[], &[note(&dev, 9_500)], &[mail("d@example.org", 9_500)])
+            .apply_policy_change_move(
+                &approve,
+                &[],
+                &[note(&dev, 9_500)],
+                &[mail("d@example.org", 9_500)]
+            )
             .await
             .unwrap()
     );
     let published = f.store.published_documents(REQ).await.unwrap();
     let summary: Vec<(&str, &str, i64, Option<i64>)> = published
         .iter()
-        .map(|p| (p.kind.as_str(), p.source.as_str(), p.version, p.published_at))
+        .map(|p| {
+            (
+                p.kind.as_str(),
+                p.source.as_str(),
+                p.version,
+                p.published_at,
+            )
+        })
         .collect();
     assert_eq!(
         summary,

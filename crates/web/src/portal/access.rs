@@ -259,9 +259,7 @@ pub(super) fn access_failure(e: AccessError, nav: Nav, back: &str) -> Response {
         AccessError::NotEditable(_)
         | AccessError::Refused(_)
         | AccessError::Conflict
-        | AccessError::ChangeRefused(_) => {
-            (StatusCode::CONFLICT, "This move was refused")
-        }
+        | AccessError::ChangeRefused(_) => (StatusCode::CONFLICT, "This move was refused"),
         AccessError::Invalid(_) | AccessError::Upload { .. } => {
             (StatusCode::BAD_REQUEST, "Please check the form")
         }

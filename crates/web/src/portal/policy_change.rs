@@ -64,7 +64,10 @@ pub(super) fn routes() -> Router<AppState> {
         .layer(DefaultBodyLimit::max(super::ACCESS_UPLOAD_LIMIT));
     let forms = Router::new()
         .route(&format!("{DEV}/{{change}}/"), get(developer_change))
-        .route(&format!("{DEV}/{{change}}/transition"), post(developer_move))
+        .route(
+            &format!("{DEV}/{{change}}/transition"),
+            post(developer_move),
+        )
         .route(
             &format!("{DEV}/{{change}}/documents/{{doc}}"),
             get(developer_document),
@@ -175,8 +178,14 @@ impl ChangePage {
 }
 
 fn compare(
-    old: Option<(String, Result<bb_domain::policy::Checked, bb_domain::policy::PolicyCheckError>)>,
-    new: Option<(String, Result<bb_domain::policy::Checked, bb_domain::policy::PolicyCheckError>)>,
+    old: Option<(
+        String,
+        Result<bb_domain::policy::Checked, bb_domain::policy::PolicyCheckError>,
+    )>,
+    new: Option<(
+        String,
+        Result<bb_domain::policy::Checked, bb_domain::policy::PolicyCheckError>,
+    )>,
 ) -> Option<Compare> {
     let new = new?;
     let split = |r: Option<(String, Result<_, bb_domain::policy::PolicyCheckError>)>| match r {
@@ -487,7 +496,11 @@ async fn change_page(
         None => staff_path(id),
     };
     let view = match access.policy_change(&who, change).await {
-        Ok(v) if v.summary.request_id == id && org.is_none_or(|o| o == v.summary.organization_id) => v,
+        Ok(v)
+            if v.summary.request_id == id && org.is_none_or(|o| o == v.summary.organization_id) =>
+        {
+            v
+        }
         Ok(_) => return access_failure(AccessError::NotFound, nav_of(session), &back),
         Err(e) => return access_failure(e, nav_of(session), &back),
     };
@@ -738,7 +751,10 @@ async fn move_from_form(
             } else {
                 status
             };
-            change_page(state, session, org, id, change, None, message, entered, status).await
+            change_page(
+                state, session, org, id, change, None, message, entered, status,
+            )
+            .await
         }
     }
 }
