@@ -280,7 +280,7 @@ fn word_diff_timing() {
             let start = std::time::Instant::now();
             let d = word_diff(&old, other);
             times.push(start.elapsed());
-            assert!(d.unchanged > 0);
+            std::hint::black_box(&d);
         }
         times.sort();
         println!("20 pages vs 20 pages, {name}: median {:?}", times[4]);
