@@ -321,7 +321,8 @@ impl Store {
     }
 
     /// The public directory: live requests with their listing and active production app,
-    /// with the time of the last move made by staff; by name.
+    /// with the time of the last review (the last move made by staff on the request, or
+    /// the approval of a policy change, whichever is later); by name.
     pub async fn access_directory(&self) -> Result<Vec<DirectoryRow>, StoreError> {
         on_pool!(self, pool => {
             Ok(sqlx::query_as(
@@ -329,8 +330,11 @@ impl Store {
                  l.privacy_policy_uri, l.terms_uri, l.categories, l.platforms, \
                  (l.logo_bytes IS NOT NULL) AS has_logo, l.privacy_label, a.support_email, \
                  a.support_phone_number, \
-                 (SELECT MAX(t.at) FROM access_transitions t WHERE t.request_id = r.id \
-                  AND t.role IN ('reviewer', 'admin')) AS reviewed_at \
+                 (SELECT MAX(x.at) FROM (SELECT t.at FROM access_transitions t \
+                  WHERE t.request_id = r.id AND t.role IN ('reviewer', 'admin') \
+                  UNION ALL SELECT ct.at FROM access_change_transitions ct \
+                  JOIN access_policy_changes c ON c.id = ct.change_id \
+                  WHERE c.request_id = r.id AND ct.to_state = 'approved') x) AS reviewed_at \
                  FROM access_requests r JOIN access_listings l ON l.request_id = r.id \
                  JOIN applications a ON a.id = r.production_app_id \
                  WHERE r.state = 'live' AND a.active = $1 ORDER BY l.name, r.id",

@@ -15,6 +15,7 @@
 //! Only this crate contains SQL (an invariant checked by `cargo xtask tidy`).
 
 mod access;
+mod access_changes;
 mod access_golive;
 mod access_review;
 mod accounts;
@@ -36,6 +37,10 @@ pub use access::{
     AccessDocumentRow, AccessDraft, AccessRequestRow, AccessStatusChange, AccessTransitionRow,
     NewAccessDocument, NewAccessRequest, NewNotification, NotificationRow, SlaChange, StaffRow,
     TermsAcceptanceRow, TermsRow,
+};
+pub use access_changes::{
+    ChangeClock, ChangeDocumentRow, ChangeTransitionRow, NewChangeDocument, NewChangeOutcome,
+    NewPolicyChange, PolicyChangeMove, PolicyChangeRow, PublishedDocumentRow,
 };
 pub use access_golive::{
     DirectoryRow, HandoffOpen, HandoffViewRow, HandoffViewer, ListingRow, NewHandoff,

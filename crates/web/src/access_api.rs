@@ -297,7 +297,8 @@ pub(crate) fn error(e: AccessError) -> Response {
         e @ (AccessError::TermsNotAccepted { .. }
         | AccessError::NotEditable(_)
         | AccessError::Refused(_)
-        | AccessError::Conflict) => detail(StatusCode::CONFLICT, e.to_string()),
+        | AccessError::Conflict
+        | AccessError::ChangeRefused(_)) => detail(StatusCode::CONFLICT, e.to_string()),
         AccessError::Domain(e) => crate::errors::ApiError(e).into_response(),
     }
 }

@@ -15,6 +15,7 @@ mod health;
 mod middleware;
 pub mod oauth;
 pub mod pages;
+mod policy_change_api;
 pub mod portal;
 pub use middleware::RequestId;
 mod serve;
@@ -57,6 +58,7 @@ pub fn router(state: AppState) -> Router {
         .merge(access_api::routes())
         .merge(access_review_api::routes())
         .merge(golive_api::routes())
+        .merge(policy_change_api::routes())
         .merge(docs::routes())
         .merge(testclient::routes())
         .merge(pages::static_routes())

@@ -5,17 +5,22 @@
 //! instant is passed in). [`service`] is the `Access` service that stores requests,
 //! documents, transitions and notifications through the store and reads the injected
 //! clock. [`golive`] is what follows the approval: the listing, the production app and its
-//! one-time credential hand-off, suspension and revocation, the public directory. See
+//! one-time credential hand-off, suspension and revocation, the public directory. Policy
+//! changes of a live app (J5): the pure machine and notice check in [`policy_change`], the
+//! reviewer's word diff in [`word_diff`], the service in [`changes`]. See
 //! `docs/design/production-access.md`.
 
 pub mod calendar;
+pub mod changes;
 pub mod golive;
 pub mod ics;
+pub mod policy_change;
 pub mod request;
 pub mod review;
 pub mod service;
 pub mod sla;
 pub mod state;
+pub mod word_diff;
 
 pub use calendar::{BusinessCalendar, CalendarError, FederalHoliday, Holiday};
 pub use service::{Access, AccessError, QueueFilter, Viewer};

@@ -103,6 +103,9 @@ pub enum AccessError {
     Refused(TransitionError),
     /// Another move came first (409).
     Conflict,
+    /// A policy change was refused: by its machine, or the app is not live, or another
+    /// change is open (409).
+    ChangeRefused(super::changes::ChangeRefusal),
     /// The store failed.
     Domain(DomainError),
 }
@@ -141,6 +144,7 @@ impl std::fmt::Display for AccessError {
                 f,
                 "someone else moved this request first: reload it to see where it stands"
             ),
+            Self::ChangeRefused(r) => write!(f, "{r}"),
             Self::Domain(e) => write!(f, "{e}"),
         }
     }
@@ -334,7 +338,7 @@ fn when(ms: i64) -> String {
 #[derive(Clone)]
 pub struct Access {
     pub(crate) deps: Arc<Deps>,
-    mail: Mail,
+    pub(crate) mail: Mail,
     portal: Portal,
     pub(crate) policy: crate::policy::PolicyCheck,
     calendar: Arc<RwLock<BusinessCalendar>>,

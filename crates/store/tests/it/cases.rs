@@ -842,3 +842,5 @@ pub use crate::access_cases::{
     demo_slots_book_once_concerns_thread_and_checks_keep_the_latest,
     terms_versions_are_published_once_and_accepted_per_organization,
 };
+
+pub use crate::change_cases::policy_changes_are_reviewed_and_publish_on_approval_only;

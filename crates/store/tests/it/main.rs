@@ -9,6 +9,7 @@
 mod access_cases;
 mod backends;
 mod cases;
+mod change_cases;
 mod oauth_cases;
 mod orgs_apps_cases;
 mod portal_cases;
@@ -74,4 +75,5 @@ contract!(
     access_requests_keep_every_document_version_and_move_conditionally,
     demo_slots_book_once_concerns_thread_and_checks_keep_the_latest,
     after_approval_listing_handoff_and_directory,
+    policy_changes_are_reviewed_and_publish_on_approval_only,
 );

@@ -63,7 +63,7 @@ pub(crate) fn base(dev: &Dev) -> String {
 }
 
 /// Starts a draft; its id.
-async fn start(app: &TestApp, dev: &Dev) -> String {
+pub(crate) async fn start(app: &TestApp, dev: &Dev) -> String {
     let (_, csrf) = app.form_page(&dev.browser, &base(dev)).await;
     let r = app
         .post_with_csrf(&dev.browser, &format!("{}new", base(dev)), &csrf, &[])
@@ -80,7 +80,7 @@ async fn start(app: &TestApp, dev: &Dev) -> String {
     id
 }
 
-fn full_fields(dev: &Dev, skip: &[&str]) -> Vec<(String, String)> {
+pub(crate) fn full_fields(dev: &Dev, skip: &[&str]) -> Vec<(String, String)> {
     let mut fields: Vec<(String, String)> = vec![
         ("application".into(), dev.app_id.clone()),
         (
@@ -103,7 +103,7 @@ fn full_fields(dev: &Dev, skip: &[&str]) -> Vec<(String, String)> {
 }
 
 /// Posts the request form (multipart) with `action` and files `(field, bytes, mime)`.
-async fn post_form(
+pub(crate) async fn post_form(
     app: &TestApp,
     dev: &Dev,
     id: &str,
@@ -136,7 +136,7 @@ async fn post_form(
         .unwrap()
 }
 
-async fn accept_terms(app: &TestApp, dev: &Dev) {
+pub(crate) async fn accept_terms(app: &TestApp, dev: &Dev) {
     let r = app
         .submit(
             &dev.browser,

@@ -15,6 +15,7 @@ mod middleware;
 mod oauth;
 mod oauth_more;
 mod oauth_negative;
+mod policy_changes;
 mod policy_check;
 mod portal;
 mod portal_apps;

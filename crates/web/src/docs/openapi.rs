@@ -107,6 +107,7 @@ fn build() -> Value {
     api.merge(crate::access_api::AccessApi::openapi());
     api.merge(crate::access_review_api::ReviewApi::openapi());
     api.merge(crate::golive_api::GoLiveApi::openapi());
+    api.merge(crate::policy_change_api::PolicyChangeApi::openapi());
     let mut doc = serde_json::to_value(&api).unwrap_or(Value::Null);
     let Some(root) = doc.as_object_mut() else {
         return doc;

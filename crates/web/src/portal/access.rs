@@ -55,7 +55,8 @@ pub fn upload_limit_for(path: &str) -> Option<usize> {
     let upload = (path.starts_with("/v2/accounts/organizations/")
         && path.contains("/production-access/")
         && path.ends_with("/edit"))
-        || (path.starts_with("/v2/access/requests/") && path.contains("/documents/"));
+        || (path.starts_with("/v2/access/requests/") && path.contains("/documents/"))
+        || super::policy_change::is_upload(path);
     upload.then_some(ACCESS_UPLOAD_LIMIT)
 }
 
@@ -222,6 +223,7 @@ pub(crate) struct QueuePage {
     pub assignee: String,
     pub reviewers: Vec<(String, String)>,
     pub rows: Vec<RequestSummary>,
+    pub changes: Vec<bb_domain::access::changes::ChangeSummary>,
 }
 
 pub(super) fn viewer(session: &PortalSession) -> Viewer {
@@ -258,9 +260,10 @@ pub(super) fn access_failure(e: AccessError, nav: Nav, back: &str) -> Response {
         AccessError::StaffOnly => (StatusCode::FORBIDDEN, "Staff only"),
         AccessError::OwnersOnly => (StatusCode::FORBIDDEN, "Owners only"),
         AccessError::TermsNotAccepted { .. } => (StatusCode::CONFLICT, "Terms of service"),
-        AccessError::NotEditable(_) | AccessError::Refused(_) | AccessError::Conflict => {
-            (StatusCode::CONFLICT, "This move was refused")
-        }
+        AccessError::NotEditable(_)
+        | AccessError::Refused(_)
+        | AccessError::Conflict
+        | AccessError::ChangeRefused(_) => (StatusCode::CONFLICT, "This move was refused"),
         AccessError::Invalid(_) | AccessError::InvalidInput { .. } | AccessError::Upload { .. } => {
             (StatusCode::BAD_REQUEST, "Please check the form")
         }
@@ -661,7 +664,7 @@ pub(super) async fn read_multipart(
 }
 
 /// The pure check of an upload: the problem and its message when refused.
-fn upload_problem(bytes: &[u8], over: bool) -> Option<(UploadProblem, String)> {
+pub(super) fn upload_problem(bytes: &[u8], over: bool) -> Option<(UploadProblem, String)> {
     if over {
         return Some((
             UploadProblem::TooLarge,
@@ -1042,7 +1045,7 @@ async fn developer_transition(
     transition_from_form(&state, &session, &id, &pairs, false, &done).await
 }
 
-fn pdf_response(file_name: &str, bytes: Vec<u8>) -> Response {
+pub(super) fn pdf_response(file_name: &str, bytes: Vec<u8>) -> Response {
     let mut response = Response::new(Body::from(bytes));
     let headers = response.headers_mut();
     headers.insert(
@@ -1162,6 +1165,10 @@ async fn queue_page(
         Ok(r) => r,
         Err(e) => return access_failure(e, nav_of(&session), "/v2/accounts/settings"),
     };
+    let changes = match access.policy_change_queue(&v).await {
+        Ok(c) => c,
+        Err(e) => return access_failure(e, nav_of(&session), "/v2/accounts/settings"),
+    };
     render(
         &QueuePage {
             title: "Review queue",
@@ -1175,6 +1182,7 @@ async fn queue_page(
             assignee,
             reviewers,
             rows,
+            changes,
         },
         StatusCode::OK,
     )

@@ -9,7 +9,8 @@
 //! console under `/v2/staff/access/`; [`review`] the review forms on those pages (demo
 //! slots and booking, `.ics`, concerns and responses, checklist, decision); [`golive`]
 //! what follows the approval (listing form, credentials and their one-time links, the
-//! public directory `/apps`).
+//! public directory `/apps`); [`policy_change`] a live app's policy changes (J5): drafts,
+//! the word diff, the reports side by side, the decision.
 //!
 //! Browser state: `bb_portal`, the session cookie (random, `HttpOnly; SameSite=Lax`,
 //! `Secure` behind https; the store keeps its SHA-256), and `bb_portal_csrf`, the
@@ -23,6 +24,7 @@ mod chart;
 mod golive;
 mod orgs;
 mod policy;
+mod policy_change;
 mod review;
 mod usage;
 mod views;
@@ -52,6 +54,7 @@ pub fn routes() -> Router<AppState> {
         .merge(apps::routes())
         .merge(access::routes())
         .merge(golive::routes())
+        .merge(policy_change::routes())
         .merge(policy::routes())
 }
 

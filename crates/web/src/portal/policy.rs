@@ -96,7 +96,7 @@ pub(crate) struct ItemView {
     pub evidence: Vec<String>,
 }
 
-fn report_view(report: &Report) -> ReportView {
+pub(super) fn report_view(report: &Report) -> ReportView {
     let r = &report.readability;
     let f = |v: f64| format!("{v:.1}");
     ReportView {
