@@ -17,7 +17,19 @@
 // `.ics` invitation is downloaded and parsed (RFC 5545: one VEVENT, one hour, the meeting
 // link, the organizer and the attendee) → reviewer 1 records the demo as held with a note on
 // each item of the seed's demo checklist and raises a concern → the developer answers it →
-// reviewer 1 approves; the confirmation is not offered to the approver → reviewer 2 confirms.
+// reviewer 1 approves; the confirmation is not offered to the approver → reviewer 2 confirms
+// → the developer sends the directory listing (a description over 415 characters refused
+// first; a "yes" to sharing that the policy contradicts is pointed out) → reviewer 1 issues
+// the production credentials; the one-time link shows client id and secret once to a member
+// of the organization (404 for staff, 410 the second time; every opening audited) → the
+// developer goes live → the app is in /apps with its privacy label and in
+// /.well-known/applications.
+//
+// J5: the developer submits a new privacy policy draft with the notice to enrollees (a bad
+// file refused first, the notice kept) → reviewer 1 finds it in the queue, claims it, reads
+// the word diff (<del>14</del> <ins>30</ins>, the new section inserted), the reports side by
+// side and the notice, while the developer still sees the old version published → reviewer
+// 1 approves → the new version is published with its date.
 //
 // Every page goes through `checkPage` (axe-core, screenshot in BB_SCREENSHOTS/j4/). Prints
 // `ok - ` / `not ok - ` per step and `j4: N passed, N failed`; exits 1 when a step failed.
@@ -305,6 +317,173 @@ await step('J4: reviewer 1 approves; the approver cannot confirm; reviewer 2 con
   assert.equal(await page.locator('#awaiting-confirmation').count(), 0);
   await checkPage('approval confirmed (reviewer 2)');
   assertNoConsoleErrors('the review');
+});
+
+await step('J4: the listing form refuses a description over 415 characters next to its field; the listing is sent', async () => {
+  await as(DEV);
+  await page.goto(`${BASE}${state.requestPath}`);
+  assert.equal(await text('#request-state'), 'approved');
+  await clickAndLoad('#listing-link');
+  await checkPage('listing form');
+  await fill({
+    name: 'CareNote',
+    description: 'CareNote shows your Medicare claims as a timeline. '.repeat(10),
+    website: 'https://carenote.example.org',
+    privacy_policy_uri: 'https://carenote.example.org/privacy',
+    terms_uri: 'https://carenote.example.org/terms',
+  });
+  await page.locator('#categories input[type=checkbox]').first().check();
+  await page.locator('#platform-web').check();
+  // The policy says "We do not give your data to other companies": the answer "yes" to
+  // sharing contradicts it, which the request page points out beside the label.
+  await page.locator('#shares_data-yes').check();
+  await page.locator('#sells_data-no').check();
+  await page.locator('#retention-deleted_on_exit').check();
+  await clickAndLoad('#listing-submit');
+  assert.equal(lastStatus(), 400, 'a description over 415 characters is refused');
+  await assertFieldError('description', /415/);
+  assert.equal(await page.locator('#name').inputValue(), 'CareNote', 'the other entries are kept');
+  assert.ok(await page.locator('#shares_data-yes').isChecked(), 'the answers are kept');
+  await checkPage('listing form (description too long)');
+  await fill({ description: 'CareNote shows your Medicare claims as a timeline, with totals per year and the drugs you filled.' });
+  await clickAndLoad('#listing-submit');
+  await page.goto(`${BASE}${state.requestPath}`);
+  assert.equal(await text('#request-state'), 'listing_submitted');
+  assert.equal(await text('#listing-name'), 'CareNote');
+  assert.ok(await page.locator('#golive table').count() >= 1 || (await text('#golive')).includes('Privacy label'), 'the privacy label is shown');
+  assert.equal(await page.locator('#listing-contradictions li.contradiction').count() >= 1, true,
+    `the "yes" to sharing is set against the policy's passage: ${await text('#golive')}`);
+  assert.match(await text('#listing-contradictions'), /sharing/);
+  await checkPage('listing sent (developer)');
+});
+
+await step('J4: reviewer 1 issues production credentials; the one-time link shows the secret once, then 410', async () => {
+  await as(ALICE);
+  await page.goto(`${BASE}${state.staffPath}`);
+  await clickAndLoad('#issue-credentials');
+  assert.equal(await page.locator('#handoff-link').count(), 1, `the issuing reviewer sees the link: ${await text('main')}`);
+  assert.match(await text('#handoff-expires'), /once/);
+  await checkPage('hand-off link (reviewer)');
+  state.handoff = await page.locator('#handoff-link').getAttribute('href');
+  assert.match(state.handoff, /^\/v2\/accounts\/credentials\/[A-Za-z0-9]+$/);
+  // Staff cannot open it: only a member of the organization.
+  await page.goto(`${BASE}${state.handoff}`);
+  assert.equal(lastStatus(), 404, 'a reviewer opening the link gets 404');
+  await as(DEV);
+  await page.goto(`${BASE}${state.handoff}`);
+  assert.equal(lastStatus(), 200);
+  const clientId = await text('#client-id');
+  const secret = await text('#client-secret');
+  assert.ok(clientId.length >= 20 && secret.length >= 20, 'client id and secret are shown');
+  const doc = documents[documents.length - 1];
+  assert.ok(doc, 'the credentials page was seen');
+  await checkPage('production credentials (shown once)');
+  note(`production client id ${clientId.slice(0, 6)}…`);
+  state.clientId = clientId;
+  await page.goto(`${BASE}${state.handoff}`);
+  assert.equal(lastStatus(), 410, 'the link opens only once');
+  assert.ok(!(await text('main')).includes(secret), 'the secret is not shown again');
+  await checkPage('hand-off link used (410)');
+  await as(ALICE);
+  await page.goto(`${BASE}${state.staffPath}`);
+  const outcomes = (await page.locator('#handoff-audit .handoff-outcome').allInnerTexts()).map((t) => t.trim());
+  assert.ok(outcomes.includes('shown') && outcomes.includes('used'), `every opening is audited: ${outcomes.join(', ')}`);
+});
+
+await step('J4: the developer goes live; the app is listed in /apps with its privacy label', async () => {
+  await as(DEV);
+  await page.goto(`${BASE}${state.requestPath}`);
+  assert.equal(await text('#request-state'), 'credentials_issued');
+  assert.equal(await text('#production-client-id'), state.clientId);
+  await clickAndLoad('#move-go_live');
+  assert.equal(await text('#request-state'), 'live');
+  await checkPage('live (developer)');
+  await page.goto(`${BASE}/apps`);
+  assert.equal(lastStatus(), 200);
+  const entry = page.locator('li.directory-entry', { hasText: 'CareNote' });
+  assert.equal(await entry.count(), 1, 'the live app is in the directory');
+  assert.match(await entry.innerText(), /timeline/);
+  assert.match(await entry.innerText(), /share/i, 'with its privacy label');
+  await checkPage('connected-apps directory');
+  assertCsp('/apps');
+  const r = await page.request.get(`${BASE}/.well-known/applications`);
+  assert.equal(r.status(), 200);
+  const body = await r.json();
+  const listed = body.results.find((a) => a.name === 'CareNote');
+  assert.ok(listed, `CareNote in /.well-known/applications: ${JSON.stringify(body).slice(0, 300)}`);
+  assert.equal(listed.website_uri, 'https://carenote.example.org');
+  assert.ok(listed.last_reviewed, 'with the date of its last review');
+  state.lastReviewed = listed.last_reviewed;
+  assertNoConsoleErrors('going live');
+});
+
+// --- J5 -------------------------------------------------------------------------------------
+const NEW_POLICY_TEXT = POLICY_TEXT.replace('we erase your data in 14 days', 'we erase your data in 30 days')
+  + '\nResearch\nWe may use data with names removed to study how people use CareNote.\n';
+
+await step('J5: the developer submits new policy drafts and the notice to enrollees (a bad file is refused first)', async () => {
+  await page.goto(`${BASE}${state.requestPath}`);
+  await clickAndLoad('#policy-changes-link');
+  state.changesPath = new URL(page.url()).pathname;
+  assert.equal(await page.locator('#published-privacy_policy').count(), 1, 'the published privacy policy is listed');
+  state.publishedBefore = await text('#published-privacy_policy');
+  await checkPage('published documents and policy changes');
+  await fill({ notice: 'We are updating our privacy policy: closed accounts are now erased after 30 days.' });
+  await page.locator('#privacy_policy').setInputFiles({ name: 'privacy-v2.pdf', mimeType: 'application/pdf', buffer: Buffer.from('GIF89a not a pdf') });
+  await clickAndLoad('#submit-change');
+  assert.ok(lastStatus() >= 400 && lastStatus() < 500, `refused (${lastStatus()})`);
+  await assertFieldError('privacy_policy', /PDF/i);
+  assert.match(await page.locator('#notice').inputValue(), /30 days/, 'the notice is kept');
+  assert.equal(await page.locator('#change-list').count(), 0, 'nothing was saved');
+  await checkPage('policy change form (bad file)');
+  await page.locator('#privacy_policy').setInputFiles({ name: 'privacy-v2.pdf', mimeType: 'application/pdf', buffer: pdf(NEW_POLICY_TEXT) });
+  await clickAndLoad('#submit-change');
+  assert.ok(lastStatus() < 400, `submitted (${lastStatus()}): ${await text('main')}`);
+  assert.match(await text('#change-state'), /submitted/);
+  assert.match(await text('#change-due'), /\d/, 'the decision due date is shown');
+  state.changePath = new URL(page.url()).pathname;
+  await checkPage('policy change submitted (developer)');
+});
+
+await step('J5: reviewer 1 sees the word diff, the reports side by side and the notice; the old version stays published', async () => {
+  await as(ALICE);
+  await page.goto(`${BASE}/v2/staff/access/`);
+  const row = page.locator('#change-queue tr.change-row', { hasText: APP_NAME });
+  assert.ok(await row.count() >= 1, 'the change is in the queue');
+  await checkPage('review queue with a policy change');
+  await clickAndLoad(`#change-queue tr.change-row:has-text("${APP_NAME}") a`);
+  state.staffChangePath = new URL(page.url()).pathname;
+  await clickAndLoad('#move-claim');
+  const diff = page.locator('#diff-privacy_policy-text');
+  assert.equal(await diff.locator('del', { hasText: '14' }).count() >= 1, true, 'the old "14" is deleted');
+  assert.equal(await diff.locator('ins', { hasText: '30' }).count() >= 1, true, 'the new "30" is inserted');
+  assert.ok(await diff.locator('ins', { hasText: 'Research' }).count() >= 1, 'the new section is inserted');
+  assert.match(await text('#enrollee-notice'), /30 days/);
+  assert.equal(await page.locator('#report-compare').count(), 1, 'the reports are side by side');
+  await checkPage('policy change with its diff (reviewer)');
+  await as(DEV);
+  await page.goto(`${BASE}${state.changesPath}`);
+  assert.equal(await text('#published-privacy_policy'), state.publishedBefore, 'until approval the old version stays published');
+});
+
+await step('J5: reviewer 1 approves; the new version is published and dated', async () => {
+  await as(ALICE);
+  await page.goto(`${BASE}${state.staffChangePath}`);
+  await fill({ approve_reason: 'The new retention period is stated plainly.' });
+  await clickAndLoad('#move-approve');
+  assert.match(await text('#change-state'), /approved/);
+  await checkPage('policy change approved (reviewer)');
+  await as(DEV);
+  await page.goto(`${BASE}${state.changesPath}`);
+  const published = await text('#published-privacy_policy');
+  assert.notEqual(published, state.publishedBefore, 'the published privacy policy changed');
+  assert.match(published, /privacy-v2\.pdf/);
+  assert.match(await page.locator('#published-privacy_policy .published-at').innerText(), /\d{4}-\d{2}-\d{2}/, 'dated');
+  await checkPage('new version published (developer)');
+  const r = await page.request.get(`${BASE}/.well-known/applications`);
+  const listed = (await r.json()).results.find((a) => a.name === 'CareNote');
+  assert.ok(listed.last_reviewed >= state.lastReviewed, 'the directory dates the last review');
+  assertNoConsoleErrors('the policy change');
 });
 
 process.exit(await finish());

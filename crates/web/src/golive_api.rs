@@ -100,6 +100,23 @@ pub(crate) struct ListingBody {
     has_logo: bool,
     submitted: String,
     privacy_label: Vec<LabelRowBody>,
+    /// Where the answers and the request's privacy policy disagree (advisory).
+    contradictions: Vec<FormContradictionBody>,
+}
+
+/// An answer of the listing and a passage of the privacy policy that say opposite things.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct FormContradictionBody {
+    /// `sale`, `sharing` or `retention`.
+    topic: String,
+    /// The answer, in words.
+    answer: String,
+    /// The policy's passage.
+    passage: String,
+    /// The passage's character offsets in the extracted text.
+    start: usize,
+    /// End (exclusive).
+    end: usize,
 }
 
 /// One opening of a hand-off link.
@@ -129,6 +146,17 @@ fn golive_body(g: GoLiveView) -> GoLiveBody {
     GoLiveBody {
         listing: g.listing.map(|l| ListingBody {
             privacy_label: l.label.as_ref().map(label_body).unwrap_or_default(),
+            contradictions: l
+                .contradictions
+                .iter()
+                .map(|c| FormContradictionBody {
+                    topic: c.topic.clone(),
+                    answer: c.a.text.clone(),
+                    passage: c.b.text.clone(),
+                    start: c.b.start,
+                    end: c.b.end,
+                })
+                .collect(),
             name: l.form.name,
             description: l.form.description,
             website: l.form.website,

@@ -295,6 +295,10 @@ pub struct ListingView {
     pub has_logo: bool,
     /// The privacy label.
     pub label: Option<PrivacyLabel>,
+    /// Where the listing's answers (sharing, sale, retention) and the request's privacy
+    /// policy say opposite things (issue 8 item 5): `a` is the answer, `b` the passage.
+    /// Advisory, shown to both sides; computed when the page is shown.
+    pub contradictions: Vec<bb_policy::Contradiction>,
     /// Sent (UTC).
     pub submitted: String,
 }
@@ -426,6 +430,16 @@ fn retention_stored(r: Option<FormRetention>) -> (String, Option<i64>) {
     }
 }
 
+/// The stored retention answer back as the engine's (the inverse of [`retention_stored`]).
+fn retention_answer(kind: &str, months: &str) -> Option<FormRetention> {
+    match kind {
+        "deleted_on_exit" => Some(FormRetention::DeletedOnExit),
+        "months" => months.parse().ok().map(FormRetention::Months),
+        "indefinitely" => Some(FormRetention::Indefinitely),
+        _ => None,
+    }
+}
+
 fn split(s: &str) -> Vec<String> {
     s.split_whitespace().map(str::to_owned).collect()
 }
@@ -450,6 +464,7 @@ fn listing_view(row: ListingRow) -> ListingView {
         },
         has_logo: row.logo_bytes.is_some(),
         label: serde_json::from_str(&row.privacy_label).ok(),
+        contradictions: Vec::new(),
         submitted: when_ms(row.submitted_at),
     }
 }
@@ -490,14 +505,12 @@ impl Access {
         self.store_error(e)
     }
 
-    /// The privacy label of a request's listing: the form's answers and the report of the
-    /// request's latest privacy-policy version (its text as extracted at upload). Without
-    /// a readable policy, the label carries the form's answers and "Not stated" elsewhere.
-    async fn privacy_label(
+    /// The file name and extracted text of the request's latest privacy-policy version,
+    /// when its text could be extracted.
+    async fn latest_policy_text(
         &self,
         request_id: &str,
-        answers: &FormAnswers,
-    ) -> Result<PrivacyLabel, AccessError> {
+    ) -> Result<Option<(String, String)>, AccessError> {
         let policy = self
             .deps
             .store
@@ -507,7 +520,18 @@ impl Access {
             .into_iter()
             .filter(|d| d.kind == DocumentKind::PrivacyPolicy.as_str())
             .max_by_key(|d| d.version);
-        let Some((file, text)) = policy.and_then(|d| Some((d.file_name, d.extracted_text?))) else {
+        Ok(policy.and_then(|d| Some((d.file_name, d.extracted_text?))))
+    }
+
+    /// The privacy label of a request's listing: the form's answers and the report of the
+    /// request's latest privacy-policy version (its text as extracted at upload). Without
+    /// a readable policy, the label carries the form's answers and "Not stated" elsewhere.
+    async fn privacy_label(
+        &self,
+        request_id: &str,
+        answers: &FormAnswers,
+    ) -> Result<PrivacyLabel, AccessError> {
+        let Some((file, text)) = self.latest_policy_text(request_id).await? else {
             return Ok(PrivacyLabel::build(answers, &[], ""));
         };
         let extracted = bb_policy::ExtractedText {
@@ -875,6 +899,24 @@ impl Access {
             .await
             .map_err(|e| self.store_err(e))?
             .map(listing_view);
+        let listing = match listing {
+            Some(mut l) => {
+                if let Some((_, text)) = self.latest_policy_text(request_id).await? {
+                    let answers = FormAnswers {
+                        shares_with_third_parties: l.form.shares_data == "yes",
+                        sells_data: l.form.sells_data == "yes",
+                        retention: retention_answer(&l.form.retention, &l.form.retention_months),
+                    };
+                    l.contradictions = tokio::task::spawn_blocking(move || {
+                        bb_policy::contradictions::against_form(&text, &answers)
+                    })
+                    .await
+                    .unwrap_or_default();
+                }
+                Some(l)
+            }
+            None => None,
+        };
         let app = match store
             .access_production_app(request_id)
             .await
