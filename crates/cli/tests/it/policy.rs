@@ -233,3 +233,83 @@ fn a_single_bad_file_prints_no_report() {
     assert_eq!(out.status.code(), Some(0));
     assert!(stdout(&out).contains("--format"));
 }
+
+/// A report page's checklist rows `(id, verdict)`, in order.
+fn page_rows(html: &str) -> Vec<(String, String)> {
+    html.split("<tr id=\"check-")
+        .skip(1)
+        .map(|row| {
+            let id = row.split('"').next().unwrap_or_default().to_owned();
+            let verdict = row
+                .split("class=\"verdict verdict-")
+                .nth(1)
+                .and_then(|v| v.split('"').next())
+                .unwrap_or_default()
+                .to_owned();
+            (id, verdict)
+        })
+        .collect()
+}
+
+/// One engine in three places: the CLI's JSON and the portal's self-service page agree on
+/// every checklist verdict, the counts and the grade range for the same file (the review
+/// console and the developer's page are compared with the self-service page in
+/// crates/testkit/tests/it/access_requests.rs).
+#[tokio::test]
+async fn the_cli_and_the_portal_give_the_same_report() {
+    let app = bb_testkit::spawn_app().await;
+    let browser = app.browser();
+    app.signed_in_developer(
+        &browser,
+        &bb_testkit::portal::Developer::new("cli-policy@example.org"),
+    )
+    .await;
+    let (_, csrf) = app.form_page(&browser, "/v2/accounts/policy-check").await;
+    let form = reqwest::multipart::Form::new()
+        .text("csrf_token", csrf)
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(std::fs::read(fixture("text.pdf")).unwrap())
+                .file_name("text.pdf"),
+        );
+    let r = browser
+        .post(app.url("/v2/accounts/policy-check"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+
+    let dir = tempdir();
+    let pdf = copy_in(dir.path(), "text.pdf");
+    let out = run(
+        dir.path(),
+        &["policy", "check", &pdf, "--format", "json"],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let cli: Vec<(String, String)> = v["checklist"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["id"].as_str().unwrap().to_owned(),
+                i["verdict"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(cli.len(), 15);
+    assert_eq!(cli, page_rows(&html), "{html}");
+    let grade = &v["readability"]["grade_range"];
+    let line = format!(
+        "{} words, {} sentences; reading grade {:.1}–{:.1}.",
+        v["words"],
+        v["sentences"],
+        grade[0].as_f64().unwrap(),
+        grade[1].as_f64().unwrap()
+    );
+    assert!(html.contains(&line), "{line} not in {html}");
+}

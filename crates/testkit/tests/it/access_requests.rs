@@ -937,4 +937,63 @@ async fn documents_get_the_engine_report_beside_them_or_say_why_not() {
     let other = dev_with_app(&app, "other-reports@example.org", "Other Labs").await;
     let (status, _) = page(&app, &other.browser, &dev_path).await;
     assert_eq!(status, 404);
+
+    // One engine in three places: the reviewer's console, the developer's page and the
+    // self-service check of the same file give the same report (the CLI is compared with
+    // the self-service page in crates/cli/tests/it/policy.rs).
+    let (_, csrf) = app
+        .form_page(&dev.browser, "/v2/accounts/policy-check")
+        .await;
+    let form = reqwest::multipart::Form::new()
+        .text("csrf_token", csrf)
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(TEXT_PDF.to_vec()).file_name("text.pdf"),
+        );
+    let r = dev
+        .browser
+        .post(app.url("/v2/accounts/policy-check"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let self_service = r.text().await.unwrap();
+    let console = report_summary(&report);
+    assert_eq!(console.0.len(), 15, "{report}");
+    assert!(
+        console
+            .0
+            .iter()
+            .all(|(_, v)| ["found", "unclear", "missing"].contains(&v.as_str())),
+        "{console:?}"
+    );
+    assert!(console.1.contains("words"), "{console:?}");
+    assert_eq!(console, report_summary(&mine));
+    assert_eq!(console, report_summary(&self_service));
+}
+
+/// A report page's checklist `(id, verdict)` rows and its words/sentences/grade line.
+pub(crate) fn report_summary(html: &str) -> (Vec<(String, String)>, String) {
+    let rows = html
+        .split("<tr id=\"check-")
+        .skip(1)
+        .map(|row| {
+            let id = row.split('"').next().unwrap_or_default().to_owned();
+            let verdict = row
+                .split("class=\"verdict verdict-")
+                .nth(1)
+                .and_then(|v| v.split('"').next())
+                .unwrap_or_default()
+                .to_owned();
+            (id, verdict)
+        })
+        .collect();
+    let grade = html
+        .split("id=\"report-grade\">")
+        .nth(1)
+        .and_then(|g| g.split("</p>").next())
+        .unwrap_or_default()
+        .to_owned();
+    (rows, grade)
 }
