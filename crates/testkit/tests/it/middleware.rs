@@ -161,3 +161,146 @@ async fn shutdown_is_graceful() {
         "listener must be closed"
     );
 }
+
+/// Every route the web crate registers (`.route("…"` literals and `.route(CONST` with the
+/// constant's literal in the same file), each `{param}` filled with a sample value.
+fn every_route() -> Vec<String> {
+    fn scan(dir: &std::path::Path, out: &mut std::collections::BTreeSet<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                scan(&path, out);
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            for (i, _) in text.match_indices(".route(") {
+                let rest = text[i + ".route(".len()..].trim_start();
+                let literal = if let Some(lit) = rest.strip_prefix('"') {
+                    lit.split('"').next().map(str::to_owned)
+                } else {
+                    let ident: String = rest
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                        .collect();
+                    text.split(&format!("const {ident}: &str = \""))
+                        .nth(1)
+                        .and_then(|s| s.split('"').next())
+                        .map(str::to_owned)
+                };
+                if let Some(route) = literal.filter(|r| r.starts_with('/')) {
+                    out.insert(route);
+                }
+            }
+        }
+    }
+    let mut routes = std::collections::BTreeSet::new();
+    scan(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../web/src"),
+        &mut routes,
+    );
+    routes
+        .into_iter()
+        .map(|r| {
+            r.split('/')
+                .map(|seg| {
+                    if seg.starts_with('{') {
+                        "x0123456789"
+                    } else {
+                        seg
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("/")
+        })
+        .collect()
+}
+
+/// Issue 10 item 6: on every route of the router, for GET, POST, PUT and DELETE, over
+/// plain http and behind a TLS-terminating proxy (`X-Forwarded-Proto: https`), whatever
+/// the status: an enforced CSP without `unsafe-inline` (or `unsafe-eval`) that forbids
+/// framing, `nosniff`, a Referrer-Policy, HSTS exactly over TLS, and every cookie set
+/// `HttpOnly`, `SameSite`, and `Secure` exactly over TLS.
+#[tokio::test]
+async fn every_route_answers_with_the_security_headers() {
+    let app = spawn_app().await;
+    let routes = every_route();
+    assert!(routes.len() > 100, "the scan found only {routes:?}");
+    for needed in [
+        "/v2/fhir/Patient",
+        "/v2/o/token/",
+        "/apps",
+        "/docs/openapi.json",
+    ] {
+        assert!(routes.iter().any(|r| r == needed), "{needed} not scanned");
+    }
+    let mut checked = 0;
+    let mut cookies = 0;
+    for route in &routes {
+        for method in [
+            reqwest::Method::GET,
+            reqwest::Method::POST,
+            reqwest::Method::PUT,
+            reqwest::Method::DELETE,
+        ] {
+            for tls in [false, true] {
+                let mut request = app.client.request(method.clone(), app.url(route));
+                if tls {
+                    request = request.header("x-forwarded-proto", "https");
+                }
+                let r = request.send().await.unwrap();
+                let what = format!(
+                    "{method} {route}{} → {}",
+                    if tls { " (TLS)" } else { "" },
+                    r.status()
+                );
+                let h = |name: &str| {
+                    r.headers()
+                        .get(name)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_owned)
+                };
+                let csp = h("content-security-policy").unwrap_or_else(|| panic!("{what}: no CSP"));
+                assert!(
+                    !csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"),
+                    "{what}: {csp}"
+                );
+                assert!(csp.contains("default-src 'none'"), "{what}: {csp}");
+                assert!(
+                    csp.contains("frame-ancestors 'none'") || csp.contains("sandbox"),
+                    "{what}: framing allowed by {csp}"
+                );
+                assert_eq!(
+                    h("x-content-type-options").as_deref(),
+                    Some("nosniff"),
+                    "{what}"
+                );
+                assert!(h("referrer-policy").is_some(), "{what}");
+                assert_eq!(
+                    h("strict-transport-security").is_some(),
+                    tls,
+                    "{what}: HSTS exactly over TLS"
+                );
+                for cookie in r.headers().get_all("set-cookie") {
+                    let c = cookie.to_str().unwrap();
+                    assert!(c.contains("HttpOnly"), "{what}: {c}");
+                    assert!(c.contains("SameSite="), "{what}: {c}");
+                    assert_eq!(
+                        c.contains("; Secure"),
+                        tls,
+                        "{what}: Secure exactly over TLS: {c}"
+                    );
+                    cookies += 1;
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 800, "{checked} responses checked");
+    assert!(
+        cookies > 0,
+        "no route set a cookie: the cookie checks never ran"
+    );
+}
