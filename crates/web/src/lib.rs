@@ -22,7 +22,7 @@ mod serve;
 mod state;
 pub mod testclient;
 
-pub use serve::serve;
+pub use serve::{ConnectionLimits, serve, serve_with};
 pub use state::{AppState, WebConfig};
 
 use axum::Router;

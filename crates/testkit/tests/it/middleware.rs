@@ -304,3 +304,100 @@ async fn every_route_answers_with_the_security_headers() {
         "no route set a cookie: the cookie checks never ran"
     );
 }
+
+/// Reads from `stream` until the server closes it or `limit` passes; what was read.
+async fn read_until_closed(
+    stream: &mut tokio::net::TcpStream,
+    limit: std::time::Duration,
+) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut got = Vec::new();
+    let mut buf = [0u8; 1024];
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        match tokio::time::timeout_at(deadline, stream.read(&mut buf)).await {
+            Err(_) => return None, // still open
+            Ok(Ok(0)) | Ok(Err(_)) => return Some(String::from_utf8_lossy(&got).into_owned()),
+            Ok(Ok(n)) => got.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+/// Issue 10 item 9: a client that sends its headers slowly (slowloris) or not at all is
+/// cut off after the header-read timeout, and connections over the limit are closed at
+/// accept, while a normal client is served; the server itself is the real accept loop.
+#[tokio::test]
+async fn slow_and_surplus_connections_are_closed() {
+    use tokio::io::AsyncWriteExt;
+    use tokio::net::TcpStream;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = axum::Router::new().route("/", axum::routing::get(|| async { "ok" }));
+    let limits = bb_web::ConnectionLimits {
+        header_read_timeout: std::time::Duration::from_millis(400),
+        max_connections: 2,
+    };
+    tokio::spawn(bb_web::serve_with(
+        listener,
+        app,
+        std::future::pending(),
+        limits,
+    ));
+    let ok = |r: &str| r.starts_with("HTTP/1.1 200");
+    let request = b"GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+
+    // A normal request is served.
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    c.write_all(request).await.unwrap();
+    let answer = read_until_closed(&mut c, std::time::Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert!(ok(&answer), "{answer}");
+
+    // Slowloris: a header line every 150 ms never completes the request; the server
+    // closes the connection (with at most a 408) well before the trickle would end.
+    let mut slow = TcpStream::connect(addr).await.unwrap();
+    slow.write_all(b"GET / HTTP/1.1\r\nHost: t\r\n")
+        .await
+        .unwrap();
+    let mut closed = None;
+    for i in 0..40 {
+        tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+        if slow
+            .write_all(format!("X-Slow-{i}: y\r\n").as_bytes())
+            .await
+            .is_err()
+        {
+            closed = Some(String::new());
+            break;
+        }
+        if let Some(r) = read_until_closed(&mut slow, std::time::Duration::from_millis(1)).await {
+            closed = Some(r);
+            break;
+        }
+    }
+    let closed = closed.expect("the slow client was still connected after 6 s of trickling");
+    assert!(!ok(&closed), "the slow request was answered: {closed}");
+
+    // Two silent connections take both places; a third is closed unanswered at accept.
+    let _a = TcpStream::connect(addr).await.unwrap();
+    let _b = TcpStream::connect(addr).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let mut surplus = TcpStream::connect(addr).await.unwrap();
+    let _ = surplus.write_all(request).await;
+    let refused = read_until_closed(&mut surplus, std::time::Duration::from_millis(300))
+        .await
+        .expect("the connection over the limit stayed open");
+    assert!(!ok(&refused), "served over the limit: {refused}");
+    // The silent ones are cut off by the header timeout, which frees the places.
+    tokio::time::sleep(std::time::Duration::from_millis(900)).await;
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    c.write_all(request).await.unwrap();
+    let answer = read_until_closed(&mut c, std::time::Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert!(
+        ok(&answer),
+        "after the silent connections were closed: {answer}"
+    );
+}
