@@ -20,6 +20,7 @@ mod access_golive;
 mod access_review;
 mod accounts;
 mod apps;
+mod audit;
 mod builtin;
 mod claims;
 mod connect;
@@ -56,6 +57,9 @@ pub use apps::{
 pub use claims::{
     BeneficiaryHistoryRow, BeneficiaryRow, Bound, ClaimFilter, ClaimKeyRow, ClaimPage, ClaimRow,
     ClaimsCounts, ClaimsTx, SandboxBuildRow,
+};
+pub use audit::{
+    AUDIT_GENESIS, AuditHeadRow, AuditLinkRow, audit_record_hash, canonical as audit_canonical,
 };
 pub use connect::StoreOptions;
 pub use error::StoreError;
