@@ -274,3 +274,111 @@ pub async fn verify_chain(store: &Store) -> Result<Result<ChainSummary, ChainPro
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chain(n: i64) -> Vec<AuditLinkRow> {
+        let mut prev = AUDIT_GENESIS;
+        (1..=n)
+            .map(|seq| {
+                let row = AuditEventRow {
+                    at: seq,
+                    bene_id: Some(-seq),
+                    application_id: Some("app".into()),
+                    action: "read".into(),
+                    detail: "Patient".into(),
+                };
+                let hash = audit_record_hash(&prev, seq, &row);
+                let link = AuditLinkRow {
+                    id: seq,
+                    seq,
+                    at: row.at,
+                    bene_id: row.bene_id,
+                    application_id: row.application_id,
+                    action: row.action,
+                    detail: row.detail,
+                    prev_hash: Some(prev.to_vec()),
+                    hash: Some(hash.to_vec()),
+                };
+                prev = hash;
+                link
+            })
+            .collect()
+    }
+
+    fn head_of(links: &[AuditLinkRow]) -> AuditHeadRow {
+        AuditHeadRow {
+            seq: links.len() as i64,
+            hash: links
+                .last()
+                .and_then(|l| l.hash.clone())
+                .unwrap_or_else(|| AUDIT_GENESIS.to_vec()),
+        }
+    }
+
+    fn verify(links: &[AuditLinkRow], head: &AuditHeadRow) -> Result<ChainSummary, ChainProblem> {
+        let mut v = ChainVerifier::default();
+        for l in links {
+            v.feed(l)?;
+        }
+        v.finish(head)
+    }
+
+    #[test]
+    fn a_sound_chain_sums_up_and_an_empty_one_too() {
+        let links = chain(4);
+        let summary = verify(&links, &head_of(&links)).unwrap();
+        assert_eq!(summary.records, 4);
+        assert_eq!(summary.head, hex::encode(links[3].hash.clone().unwrap()));
+        let empty = verify(&[], &head_of(&[])).unwrap();
+        assert_eq!((empty.records, empty.head), (0, "0".repeat(64)));
+    }
+
+    #[test]
+    fn each_kind_of_tampering_is_named_with_its_seq() {
+        let links = chain(5);
+        let head = head_of(&links);
+
+        let mut changed = links.clone();
+        changed[2].detail = "Coverage".into();
+        assert_eq!(verify(&changed, &head), Err(ChainProblem::Changed { seq: 3 }));
+
+        // Changed and re-hashed: the next record's link breaks.
+        let mut rehashed = links.clone();
+        rehashed[2].detail = "Coverage".into();
+        let prev = rehashed[2].prev_hash.clone().unwrap();
+        rehashed[2].hash = Some(audit_record_hash(&prev, 3, &rehashed[2].record()).to_vec());
+        assert_eq!(verify(&rehashed, &head), Err(ChainProblem::Inserted { seq: 4 }));
+
+        let mut deleted = links.clone();
+        deleted.remove(1);
+        assert_eq!(
+            verify(&deleted, &head),
+            Err(ChainProblem::Deleted { first: 2, found: 3 })
+        );
+        assert!(ChainProblem::Deleted { first: 2, found: 3 }.to_string().contains("seq 2 was deleted"));
+
+        let mut duplicated = links.clone();
+        duplicated.insert(2, links[1].clone());
+        assert_eq!(verify(&duplicated, &head), Err(ChainProblem::Duplicated { seq: 2 }));
+
+        let truncated = &links[..4];
+        assert_eq!(
+            verify(truncated, &head),
+            Err(ChainProblem::Truncated { head: 5, last: 4 })
+        );
+
+        let extra = chain(6);
+        assert_eq!(verify(&extra, &head), Err(ChainProblem::BeyondHead { head: 5, seq: 6 }));
+
+        let mut bad_head = head.clone();
+        bad_head.hash = AUDIT_GENESIS.to_vec();
+        assert_eq!(verify(&links, &bad_head), Err(ChainProblem::HeadMismatch { seq: 5 }));
+
+        let mut unchained = links.clone();
+        unchained[0].hash = None;
+        assert_eq!(verify(&unchained, &head), Err(ChainProblem::Unchained { id: 1 }));
+    }
+}
