@@ -15,8 +15,9 @@
 //! [`ChainVerifier`] is its pure core.
 
 use crate::Deps;
-use bb_store::{AUDIT_GENESIS, AuditEventRow, AuditHeadRow, AuditLinkRow, Store, StoreError,
-    audit_record_hash};
+use bb_store::{
+    AUDIT_GENESIS, AuditEventRow, AuditHeadRow, AuditLinkRow, Store, StoreError, audit_record_hash,
+};
 use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -172,20 +173,52 @@ pub enum ChainProblem {
 impl fmt::Display for ChainProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Unchained { id } => write!(f, "audit record id {id} is not chained (no seq or hash): inserted outside the chain"),
-            Self::Changed { seq } => write!(f, "audit record seq {seq} was changed: its hash does not match its fields"),
-            Self::Inserted { seq } => write!(f, "audit record seq {seq} was inserted (or the one before it changed): its prev_hash is not the hash of seq {}", seq - 1),
-            Self::Duplicated { seq } => write!(f, "audit record seq {seq} appears twice: a record was inserted"),
+            Self::Unchained { id } => write!(
+                f,
+                "audit record id {id} is not chained (no seq or hash): inserted outside the chain"
+            ),
+            Self::Changed { seq } => write!(
+                f,
+                "audit record seq {seq} was changed: its hash does not match its fields"
+            ),
+            Self::Inserted { seq } => write!(
+                f,
+                "audit record seq {seq} was inserted (or the one before it changed): its prev_hash is not the hash of seq {}",
+                seq - 1
+            ),
+            Self::Duplicated { seq } => write!(
+                f,
+                "audit record seq {seq} appears twice: a record was inserted"
+            ),
             Self::Deleted { first, found } => {
                 if found - 1 == *first {
-                    write!(f, "audit record seq {first} was deleted: seq {found} follows seq {}", first - 1)
+                    write!(
+                        f,
+                        "audit record seq {first} was deleted: seq {found} follows seq {}",
+                        first - 1
+                    )
                 } else {
-                    write!(f, "audit records seq {first} to {} were deleted: seq {found} follows seq {}", found - 1, first - 1)
+                    write!(
+                        f,
+                        "audit records seq {first} to {} were deleted: seq {found} follows seq {}",
+                        found - 1,
+                        first - 1
+                    )
                 }
             }
-            Self::Truncated { head, last } => write!(f, "audit records after seq {last} were deleted: the head counts {head} records, the last present is seq {last} (seq {} missing)", last + 1),
-            Self::BeyondHead { head, seq } => write!(f, "audit record seq {seq} was inserted after the head (which counts {head} records)"),
-            Self::HeadMismatch { seq } => write!(f, "the audit head's hash is not the hash of the last record, seq {seq}: the head or the tail was changed"),
+            Self::Truncated { head, last } => write!(
+                f,
+                "audit records after seq {last} were deleted: the head counts {head} records, the last present is seq {last} (seq {} missing)",
+                last + 1
+            ),
+            Self::BeyondHead { head, seq } => write!(
+                f,
+                "audit record seq {seq} was inserted after the head (which counts {head} records)"
+            ),
+            Self::HeadMismatch { seq } => write!(
+                f,
+                "the audit head's hash is not the hash of the last record, seq {seq}: the head or the tail was changed"
+            ),
         }
     }
 }
@@ -199,7 +232,10 @@ pub struct ChainVerifier {
 
 impl Default for ChainVerifier {
     fn default() -> Self {
-        Self { next: 1, prev: AUDIT_GENESIS }
+        Self {
+            next: 1,
+            prev: AUDIT_GENESIS,
+        }
     }
 }
 
@@ -213,7 +249,10 @@ impl ChainVerifier {
             return Err(ChainProblem::Duplicated { seq: link.seq });
         }
         if link.seq > self.next {
-            return Err(ChainProblem::Deleted { first: self.next, found: link.seq });
+            return Err(ChainProblem::Deleted {
+                first: self.next,
+                found: link.seq,
+            });
         }
         if prev.as_slice() != self.prev.as_slice() {
             return Err(ChainProblem::Inserted { seq: link.seq });
@@ -231,15 +270,25 @@ impl ChainVerifier {
     pub fn finish(self, head: &AuditHeadRow) -> Result<ChainSummary, ChainProblem> {
         let last = self.next - 1;
         if last < head.seq {
-            return Err(ChainProblem::Truncated { head: head.seq, last });
+            return Err(ChainProblem::Truncated {
+                head: head.seq,
+                last,
+            });
         }
         if last > head.seq {
-            return Err(ChainProblem::BeyondHead { head: head.seq, seq: head.seq + 1 });
+            return Err(ChainProblem::BeyondHead {
+                head: head.seq,
+                seq: head.seq + 1,
+            });
         }
         if head.hash.as_slice() != self.prev.as_slice() {
             return Err(ChainProblem::HeadMismatch { seq: last });
         }
-        Ok(ChainSummary { records: last, head: hex::encode(self.prev), ok: true })
+        Ok(ChainSummary {
+            records: last,
+            head: hex::encode(self.prev),
+            ok: true,
+        })
     }
 }
 
@@ -343,14 +392,20 @@ mod tests {
 
         let mut changed = links.clone();
         changed[2].detail = "Coverage".into();
-        assert_eq!(verify(&changed, &head), Err(ChainProblem::Changed { seq: 3 }));
+        assert_eq!(
+            verify(&changed, &head),
+            Err(ChainProblem::Changed { seq: 3 })
+        );
 
         // Changed and re-hashed: the next record's link breaks.
         let mut rehashed = links.clone();
         rehashed[2].detail = "Coverage".into();
         let prev = rehashed[2].prev_hash.clone().unwrap();
         rehashed[2].hash = Some(audit_record_hash(&prev, 3, &rehashed[2].record()).to_vec());
-        assert_eq!(verify(&rehashed, &head), Err(ChainProblem::Inserted { seq: 4 }));
+        assert_eq!(
+            verify(&rehashed, &head),
+            Err(ChainProblem::Inserted { seq: 4 })
+        );
 
         let mut deleted = links.clone();
         deleted.remove(1);
@@ -358,11 +413,18 @@ mod tests {
             verify(&deleted, &head),
             Err(ChainProblem::Deleted { first: 2, found: 3 })
         );
-        assert!(ChainProblem::Deleted { first: 2, found: 3 }.to_string().contains("seq 2 was deleted"));
+        assert!(
+            ChainProblem::Deleted { first: 2, found: 3 }
+                .to_string()
+                .contains("seq 2 was deleted")
+        );
 
         let mut duplicated = links.clone();
         duplicated.insert(2, links[1].clone());
-        assert_eq!(verify(&duplicated, &head), Err(ChainProblem::Duplicated { seq: 2 }));
+        assert_eq!(
+            verify(&duplicated, &head),
+            Err(ChainProblem::Duplicated { seq: 2 })
+        );
 
         let truncated = &links[..4];
         assert_eq!(
@@ -371,14 +433,23 @@ mod tests {
         );
 
         let extra = chain(6);
-        assert_eq!(verify(&extra, &head), Err(ChainProblem::BeyondHead { head: 5, seq: 6 }));
+        assert_eq!(
+            verify(&extra, &head),
+            Err(ChainProblem::BeyondHead { head: 5, seq: 6 })
+        );
 
         let mut bad_head = head.clone();
         bad_head.hash = AUDIT_GENESIS.to_vec();
-        assert_eq!(verify(&links, &bad_head), Err(ChainProblem::HeadMismatch { seq: 5 }));
+        assert_eq!(
+            verify(&links, &bad_head),
+            Err(ChainProblem::HeadMismatch { seq: 5 })
+        );
 
         let mut unchained = links.clone();
         unchained[0].hash = None;
-        assert_eq!(verify(&unchained, &head), Err(ChainProblem::Unchained { id: 1 }));
+        assert_eq!(
+            verify(&unchained, &head),
+            Err(ChainProblem::Unchained { id: 1 })
+        );
     }
 }

@@ -238,6 +238,9 @@ impl AuditLinkRow {
     }
 }
 
+/// A record written before the chain: id, at, bene_id, application_id, action, detail.
+type UnchainedRow = (i64, i64, Option<i64>, Option<String>, String, String);
+
 impl Store {
     /// The chain's head.
     pub async fn audit_head(&self) -> Result<AuditHeadRow, StoreError> {
@@ -293,7 +296,7 @@ impl Store {
             let mut prev = hash32(&head);
             let mut chained = 0_u64;
             loop {
-                let page: Vec<(i64, i64, Option<i64>, Option<String>, String, String)> = sqlx::query_as(
+                let page: Vec<UnchainedRow> = sqlx::query_as(
                     "SELECT id, at, bene_id, application_id, action, detail FROM audit_events \
                      WHERE hash IS NULL ORDER BY id LIMIT 500",
                 )

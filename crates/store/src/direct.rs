@@ -495,7 +495,7 @@ impl Direct {
     ) -> Result<(), StoreError> {
         let rows = rows.to_vec();
         self.write(move |tx| crate::audit::append_rusqlite(tx, &rows))
-        .await
+            .await
     }
 }
 

@@ -54,12 +54,12 @@ pub use accounts::{OrganizationRow, SandboxLoginRow, UserRow};
 pub use apps::{
     AppLinks, AppLogo, AppProfile, AppUpdate, ApplicationRow, LogoChange, NewApplication,
 };
+pub use audit::{
+    AUDIT_GENESIS, AuditHeadRow, AuditLinkRow, audit_record_hash, canonical as audit_canonical,
+};
 pub use claims::{
     BeneficiaryHistoryRow, BeneficiaryRow, Bound, ClaimFilter, ClaimKeyRow, ClaimPage, ClaimRow,
     ClaimsCounts, ClaimsTx, SandboxBuildRow,
-};
-pub use audit::{
-    AUDIT_GENESIS, AuditHeadRow, AuditLinkRow, audit_record_hash, canonical as audit_canonical,
 };
 pub use connect::StoreOptions;
 pub use error::StoreError;

@@ -11,7 +11,9 @@ async fn five_records(dir: &Path) -> String {
     let out = run(dir, &["migrate"], "");
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let url = DatabaseUrl::SqliteFile(dir.join("bluebutton-data/bluebutton.db"));
-    let store = Store::connect(&url, &StoreOptions::default()).await.unwrap();
+    let store = Store::connect(&url, &StoreOptions::default())
+        .await
+        .unwrap();
     let rows: Vec<_> = (1..=5_i64)
         .map(|n| AuditEventRow {
             at: 1_000 * n,
@@ -50,7 +52,10 @@ async fn a_sound_chain_prints_its_count_and_head() {
     let out = verify(dir.path());
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let summary: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
-    assert_eq!(summary, serde_json::json!({"records": 5, "head": head, "ok": true}));
+    assert_eq!(
+        summary,
+        serde_json::json!({"records": 5, "head": head, "ok": true})
+    );
 }
 
 #[tokio::test]
@@ -63,7 +68,10 @@ async fn the_triggers_refuse_changes_without_being_dropped() {
         "DELETE FROM audit_events WHERE seq = 5",
     ] {
         let err = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&pool).await;
-        assert!(err.unwrap_err().to_string().contains("append-only"), "{sql}");
+        assert!(
+            err.unwrap_err().to_string().contains("append-only"),
+            "{sql}"
+        );
     }
     pool.close().await;
     assert_eq!(verify(dir.path()).status.code(), Some(0));

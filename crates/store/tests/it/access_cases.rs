@@ -292,8 +292,19 @@ pub async fn access_requests_keep_every_document_version_and_move_conditionally(
     assert_eq!(
         moves,
         [
-            ("access.transition", &*format!("request=req-1 from=draft to=submitted transition=submit by={dev} role=developer")),
-            ("access.transition", &*format!("request=req-1 from=submitted to=in_review transition=claim by={} role=reviewer", history[1].actor_id)),
+            (
+                "access.transition",
+                &*format!(
+                    "request=req-1 from=draft to=submitted transition=submit by={dev} role=developer"
+                )
+            ),
+            (
+                "access.transition",
+                &*format!(
+                    "request=req-1 from=submitted to=in_review transition=claim by={} role=reviewer",
+                    history[1].actor_id
+                )
+            ),
         ]
     );
     assert_eq!(f.store.audit_head().await.unwrap().seq, 2);

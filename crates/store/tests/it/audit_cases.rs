@@ -9,7 +9,11 @@ fn event(n: i64) -> AuditEventRow {
     AuditEventRow {
         at: 1_000 + n,
         bene_id: if n % 3 == 0 { None } else { Some(-n) },
-        application_id: if n % 2 == 0 { Some(format!("app-{n}")) } else { None },
+        application_id: if n % 2 == 0 {
+            Some(format!("app-{n}"))
+        } else {
+            None
+        },
         action: "read".into(),
         detail: format!("Patient {n}"),
     }
@@ -28,9 +32,19 @@ async fn assert_chain_sound(store: &Store) -> Vec<AuditLinkRow> {
     let mut prev = AUDIT_GENESIS.to_vec();
     for (i, link) in all.iter().enumerate() {
         assert_eq!(link.seq, i as i64 + 1, "gap-free seq");
-        assert_eq!(link.prev_hash.as_deref(), Some(prev.as_slice()), "seq {}", link.seq);
+        assert_eq!(
+            link.prev_hash.as_deref(),
+            Some(prev.as_slice()),
+            "seq {}",
+            link.seq
+        );
         let hash = audit_record_hash(&prev, link.seq, &link.record());
-        assert_eq!(link.hash.as_deref(), Some(hash.as_slice()), "seq {}", link.seq);
+        assert_eq!(
+            link.hash.as_deref(),
+            Some(hash.as_slice()),
+            "seq {}",
+            link.seq
+        );
         prev = hash.to_vec();
     }
     let head = store.audit_head().await.unwrap();
@@ -42,13 +56,18 @@ async fn assert_chain_sound(store: &Store) -> Vec<AuditLinkRow> {
 
 pub async fn audit_chain_stays_continuous_under_concurrent_appends(f: Fixture) {
     let head = f.store.audit_head().await.unwrap();
-    assert_eq!((head.seq, head.hash.as_slice()), (0, AUDIT_GENESIS.as_slice()));
+    assert_eq!(
+        (head.seq, head.hash.as_slice()),
+        (0, AUDIT_GENESIS.as_slice())
+    );
     let mut tasks = Vec::new();
     for t in 0..8_i64 {
         let store = f.store.clone();
         tasks.push(tokio::spawn(async move {
             for b in 0..5_i64 {
-                let rows: Vec<_> = (0..(1 + (t + b) % 4)).map(|i| event(t * 100 + b * 10 + i)).collect();
+                let rows: Vec<_> = (0..(1 + (t + b) % 4))
+                    .map(|i| event(t * 100 + b * 10 + i))
+                    .collect();
                 store.insert_audit_events(&rows).await.unwrap();
             }
         }));
@@ -67,7 +86,10 @@ pub async fn audit_chain_stays_continuous_under_concurrent_appends(f: Fixture) {
 }
 
 pub async fn audit_events_are_append_only(f: Fixture) {
-    f.store.insert_audit_events(&[event(1), event(2)]).await.unwrap();
+    f.store
+        .insert_audit_events(&[event(1), event(2)])
+        .await
+        .unwrap();
     for sql in [
         "UPDATE audit_events SET detail = 'nothing to see' WHERE seq = 1",
         "UPDATE audit_events SET hash = prev_hash",
@@ -76,10 +98,18 @@ pub async fn audit_events_are_append_only(f: Fixture) {
     ] {
         let err = f.store.execute_for_tests(sql).await;
         assert!(err.is_err(), "{sql} was allowed");
-        assert!(format!("{:?}", err.unwrap_err()).contains("append-only"), "{sql}");
+        assert!(
+            format!("{:?}", err.unwrap_err()).contains("append-only"),
+            "{sql}"
+        );
     }
     if f.store.backend_name() == "postgres" {
-        assert!(f.store.execute_for_tests("TRUNCATE audit_events").await.is_err());
+        assert!(
+            f.store
+                .execute_for_tests("TRUNCATE audit_events")
+                .await
+                .is_err()
+        );
     }
     assert_eq!(assert_chain_sound(&f.store).await.len(), 2);
 }
@@ -94,15 +124,22 @@ pub async fn records_before_the_chain_are_chained_by_migrate(f: Fixture) {
         )
         .await
         .unwrap();
-    assert!(f.store.first_unchained_audit_event().await.unwrap().is_some());
+    assert!(
+        f.store
+            .first_unchained_audit_event()
+            .await
+            .unwrap()
+            .is_some()
+    );
     f.store.migrate().await.unwrap();
     let all = assert_chain_sound(&f.store).await;
     assert_eq!(all.len(), 2);
     assert_eq!((all[1].seq, all[1].action.as_str()), (2, "token"));
     // Once chained, the row is as immutable as any other.
-    assert!(f
-        .store
-        .execute_for_tests("UPDATE audit_events SET detail = 'x' WHERE seq = 2")
-        .await
-        .is_err());
+    assert!(
+        f.store
+            .execute_for_tests("UPDATE audit_events SET detail = 'x' WHERE seq = 2")
+            .await
+            .is_err()
+    );
 }
