@@ -143,3 +143,34 @@ pub async fn records_before_the_chain_are_chained_by_migrate(f: Fixture) {
             .is_err()
     );
 }
+
+/// Two server processes on one PostgreSQL: two pools appending at once, every append
+/// taking the head's row lock, leave one continuous chain.
+#[tokio::test]
+#[ignore = "needs PostgreSQL: scripts/test runs it with BLUEBUTTON_TEST_POSTGRES_URL"]
+async fn two_stores_on_one_postgres_append_one_chain() {
+    let (f, second) = crate::backends::postgres_twice().await;
+    let mut tasks = Vec::new();
+    for t in 0..6_i64 {
+        let store = if t % 2 == 0 {
+            f.store.clone()
+        } else {
+            second.clone()
+        };
+        tasks.push(tokio::spawn(async move {
+            for b in 0..8_i64 {
+                let rows: Vec<_> = (0..3).map(|i| event(t * 100 + b * 10 + i)).collect();
+                store.insert_audit_events(&rows).await.unwrap();
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    assert_eq!(assert_chain_sound(&f.store).await.len(), 6 * 8 * 3);
+    assert_eq!(
+        second.audit_head().await.unwrap(),
+        f.store.audit_head().await.unwrap()
+    );
+    second.close().await;
+}
