@@ -55,6 +55,18 @@ pub enum Command {
     /// callback on 127.0.0.1, then print the enrollee's Patient, Coverage and
     /// ExplanationOfBenefit as JSON.
     Client(ClientArgs),
+    /// The tamper-evident audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+/// `audit` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the audit chain in order, recompute every hash and compare with the head:
+    /// prints {"records","head","ok"} and exits 0, or names the first changed, inserted or
+    /// deleted record and exits 1. Reads only (the store must be migrated).
+    Verify,
 }
 
 /// `client` flags.

@@ -78,6 +78,7 @@ fn run() -> Result<(), CliError> {
             }
             Command::Admin(admin) => commands::admin::run(&config, admin).await,
             Command::Client(args) => commands::client::run(args).await,
+            Command::Audit(args::AuditCommand::Verify) => commands::audit::verify(&config).await,
         }
     })
 }

@@ -280,6 +280,17 @@ macro_rules! insert_change_transition {
         .bind($reason)
         .execute(&mut *$tx)
         .await?;
+        let record = crate::audit::transition_record(
+            "access.policy_change.transition",
+            &format!("change={}", $change),
+            $from,
+            $to,
+            $t,
+            $actor,
+            $role,
+            $at,
+        );
+        crate::audit::append_audit_tx!($tx, std::slice::from_ref(&record));
     }};
 }
 

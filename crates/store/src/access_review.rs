@@ -737,6 +737,17 @@ impl Store {
             .bind(&change.reason)
             .execute(&mut *tx)
             .await?;
+            let record = crate::audit::transition_record(
+                "access.transition",
+                &format!("request={}", change.request_id),
+                &change.from_state,
+                &change.to_state,
+                &change.transition,
+                &change.actor_id,
+                &change.role,
+                change.at,
+            );
+            crate::audit::append_audit_tx!(tx, std::slice::from_ref(&record));
             crate::access::insert_notifications!(tx, notifications);
             for mail in mails {
                 insert_mail_tx!(tx, mail);

@@ -494,23 +494,8 @@ impl Direct {
         rows: &[AuditEventRow],
     ) -> Result<(), StoreError> {
         let rows = rows.to_vec();
-        self.write(move |tx| {
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO audit_events (at, bene_id, application_id, action, detail) \
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?;
-            for row in &rows {
-                insert.execute(params![
-                    row.at,
-                    row.bene_id,
-                    row.application_id,
-                    row.action,
-                    row.detail
-                ])?;
-            }
-            Ok(())
-        })
-        .await
+        self.write(move |tx| crate::audit::append_rusqlite(tx, &rows))
+            .await
     }
 }
 

@@ -20,6 +20,7 @@ mod access_golive;
 mod access_review;
 mod accounts;
 mod apps;
+mod audit;
 mod builtin;
 mod claims;
 mod connect;
@@ -52,6 +53,9 @@ pub use access_review::{
 pub use accounts::{OrganizationRow, SandboxLoginRow, UserRow};
 pub use apps::{
     AppLinks, AppLogo, AppProfile, AppUpdate, ApplicationRow, LogoChange, NewApplication,
+};
+pub use audit::{
+    AUDIT_GENESIS, AuditHeadRow, AuditLinkRow, audit_record_hash, canonical as audit_canonical,
 };
 pub use claims::{
     BeneficiaryHistoryRow, BeneficiaryRow, Bound, ClaimFilter, ClaimKeyRow, ClaimPage, ClaimRow,

@@ -918,8 +918,8 @@ impl Store {
         Ok(())
     }
 
-    /// Appends audit records in one transaction, a few hundred rows per statement (one
-    /// round trip each, so the write lock is not held across one round trip per row).
+    /// Appends audit records to the chain in one transaction (the head taken under its
+    /// lock first, then a hundred rows per statement; see `audit.rs`).
     pub async fn insert_audit_events(&self, rows: &[AuditEventRow]) -> Result<(), StoreError> {
         if rows.is_empty() {
             return Ok(());
@@ -929,21 +929,7 @@ impl Store {
         }
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            for chunk in rows.chunks(ROWS_PER_INSERT) {
-                sqlx::QueryBuilder::new(
-                    "INSERT INTO audit_events (at, bene_id, application_id, action, detail) ",
-                )
-                .push_values(chunk, |mut b, row| {
-                    b.push_bind(row.at)
-                        .push_bind(row.bene_id)
-                        .push_bind(&row.application_id)
-                        .push_bind(&row.action)
-                        .push_bind(&row.detail);
-                })
-                .build()
-                .execute(&mut *tx)
-                .await?;
-            }
+            crate::audit::append_audit_tx!(tx, rows);
             tx.commit().await?;
         });
         Ok(())

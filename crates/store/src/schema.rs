@@ -94,6 +94,8 @@ impl Store {
             });
         }
         on_pool!(self, pool => self.migrator().run(pool).await?);
+        // Records written before the chain existed are chained once, here.
+        self.chain_unchained_audit_events().await?;
         let after = self.schema_status().await?;
         Ok(MigrationReport {
             backend: self.backend_name(),

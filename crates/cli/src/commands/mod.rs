@@ -1,6 +1,7 @@
 //! One module per command; each takes the loaded configuration and its own arguments.
 
 pub mod admin;
+pub mod audit;
 pub mod client;
 pub mod generate;
 pub mod import;

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests stop loudly
 
 mod admin;
+mod audit;
 mod bad_input;
 mod claims;
 mod client;

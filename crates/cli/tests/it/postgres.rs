@@ -159,3 +159,67 @@ fn claims_data_on_postgres() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stderr(&out).contains("pde.txt:2:"), "{}", stderr(&out));
 }
+
+/// `audit verify` on PostgreSQL: sound after appends through the store; the trigger refuses
+/// a plain UPDATE; a superuser who switches triggers off (`session_replication_role =
+/// replica`) and changes a record is named.
+#[tokio::test]
+#[ignore = "needs PostgreSQL: scripts/test runs it with BLUEBUTTON_TEST_POSTGRES_URL"]
+async fn audit_verify_on_postgres_names_a_superusers_change() {
+    let dir = tempdir();
+    let (url, schema) = postgres_env();
+    let verify = || {
+        let mut cmd = command(dir.path(), &["audit", "verify"]);
+        cmd.env("BLUEBUTTON_DATABASE_URL", &url)
+            .env("BLUEBUTTON__DATABASE__POSTGRES_SCHEMA", &schema);
+        cmd.output().unwrap_or_else(|e| panic!("{e}"))
+    };
+    let options = bb_store::StoreOptions {
+        postgres_schema: Some(schema.clone()),
+        ..bb_store::StoreOptions::default()
+    };
+    let store = bb_store::Store::connect(&bb_store::DatabaseUrl::parse(&url).unwrap(), &options)
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+    let rows: Vec<_> = (1..=4_i64)
+        .map(|n| bb_store::AuditEventRow {
+            at: n,
+            bene_id: Some(-n),
+            application_id: None,
+            action: "read".into(),
+            detail: "Coverage".into(),
+        })
+        .collect();
+    store.insert_audit_events(&rows).await.unwrap();
+    store.close().await;
+    let out = verify();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains(r#""records":4"#), "{}", stdout(&out));
+
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&url)
+        .await
+        .unwrap();
+    let mut conn = pool.acquire().await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!("SET search_path TO {schema}")))
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    let refused = sqlx::query("UPDATE audit_events SET detail = 'Patient' WHERE seq = 2")
+        .execute(&mut *conn)
+        .await;
+    assert!(refused.unwrap_err().to_string().contains("append-only"));
+    sqlx::query("SET session_replication_role = replica")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE audit_events SET detail = 'Patient' WHERE seq = 2")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    drop(conn);
+    pool.close().await;
+    assert_one_line_failure(&verify(), 1, &["seq 2 was changed"]);
+}

@@ -282,6 +282,32 @@ pub async fn access_requests_keep_every_document_version_and_move_conditionally(
     let names: Vec<&str> = history.iter().map(|t| t.transition.as_str()).collect();
     assert_eq!(names, ["submit", "claim"]);
     assert_eq!(history[1].actor_id, row.assignee.clone().unwrap());
+    // Each move that landed is a record of the audit chain, written in its transaction;
+    // the stale and the losing moves wrote none.
+    let audit = f.store.audit_chain_page(None, 100).await.unwrap();
+    let moves: Vec<(&str, &str)> = audit
+        .iter()
+        .map(|l| (l.action.as_str(), l.detail.as_str()))
+        .collect();
+    assert_eq!(
+        moves,
+        [
+            (
+                "access.transition",
+                &*format!(
+                    "request=req-1 from=draft to=submitted transition=submit by={dev} role=developer"
+                )
+            ),
+            (
+                "access.transition",
+                &*format!(
+                    "request=req-1 from=submitted to=in_review transition=claim by={} role=reviewer",
+                    history[1].actor_id
+                )
+            ),
+        ]
+    );
+    assert_eq!(f.store.audit_head().await.unwrap().seq, 2);
 
     // Four-eyes columns are part of the condition.
     let mut approve = change("in_review", "approved", "approve", "user-2", 6_000);

@@ -34,14 +34,34 @@ pub async fn sqlite_file() -> Fixture {
 }
 
 pub async fn postgres() -> Fixture {
-    let raw = std::env::var("BLUEBUTTON_TEST_POSTGRES_URL").unwrap_or_else(|_| {
-        panic!("BLUEBUTTON_TEST_POSTGRES_URL is not set: run ./scripts/test, which creates the test database")
-    });
-    let url = DatabaseUrl::parse(&raw).unwrap_or_else(|e| panic!("{e}"));
+    postgres_in(&format!("t_{}", uuid::Uuid::new_v4().simple()))
+        .await
+        .0
+}
+
+/// Two stores (two pools, as two server processes would have) on one fresh PostgreSQL
+/// schema.
+pub async fn postgres_twice() -> (Fixture, Store) {
     let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+    let (first, url) = postgres_in(&schema).await;
     let options = StoreOptions {
         postgres_schema: Some(schema),
         ..StoreOptions::default()
     };
-    migrated(&url, &options, None).await
+    let second = Store::connect(&url, &options)
+        .await
+        .unwrap_or_else(|e| panic!("connect {url}: {e}"));
+    (first, second)
+}
+
+async fn postgres_in(schema: &str) -> (Fixture, DatabaseUrl) {
+    let raw = std::env::var("BLUEBUTTON_TEST_POSTGRES_URL").unwrap_or_else(|_| {
+        panic!("BLUEBUTTON_TEST_POSTGRES_URL is not set: run ./scripts/test, which creates the test database")
+    });
+    let url = DatabaseUrl::parse(&raw).unwrap_or_else(|e| panic!("{e}"));
+    let options = StoreOptions {
+        postgres_schema: Some(schema.to_owned()),
+        ..StoreOptions::default()
+    };
+    (migrated(&url, &options, None).await, url)
 }

@@ -843,4 +843,8 @@ pub use crate::access_cases::{
     terms_versions_are_published_once_and_accepted_per_organization,
 };
 
+pub use crate::audit_cases::{
+    audit_chain_stays_continuous_under_concurrent_appends, audit_events_are_append_only,
+    records_before_the_chain_are_chained_by_migrate,
+};
 pub use crate::change_cases::policy_changes_are_reviewed_and_publish_on_approval_only;

@@ -248,6 +248,27 @@ pub async fn policy_changes_are_reviewed_and_publish_on_approval_only(f: Fixture
     );
     let row = f.store.policy_change("pc-1").await.unwrap().unwrap();
     assert_eq!(row.state, "changes_requested");
+    // Submission, claim and the one request for changes that landed are in the audit chain.
+    let audit: Vec<String> = f
+        .store
+        .audit_chain_page(None, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|l| l.action == "access.policy_change.transition")
+        .map(|l| l.detail)
+        .collect();
+    assert_eq!(audit.len(), 3, "{audit:?}");
+    assert!(
+        audit[0].starts_with("change=pc-1 from= to=submitted transition=submit"),
+        "{audit:?}"
+    );
+    assert!(
+        audit[2].starts_with(
+            "change=pc-1 from=in_review to=changes_requested transition=request_changes"
+        ),
+        "{audit:?}"
+    );
     assert_eq!(row.assignee.as_deref(), Some(rev.as_str()));
     assert_eq!(row.sla_stopped_at, Some(7_000));
 

@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests stop loudly
 
 mod access_cases;
+mod audit_cases;
 mod backends;
 mod cases;
 mod change_cases;
@@ -76,4 +77,7 @@ contract!(
     demo_slots_book_once_concerns_thread_and_checks_keep_the_latest,
     after_approval_listing_handoff_and_directory,
     policy_changes_are_reviewed_and_publish_on_approval_only,
+    audit_chain_stays_continuous_under_concurrent_appends,
+    audit_events_are_append_only,
+    records_before_the_chain_are_chained_by_migrate,
 );
