@@ -29,10 +29,11 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use views::{DictionaryPage, FhirPage, GuidePage, VariablePage, fhir_guides, render};
 
 /// The policy of Swagger UI's pages: its scripts, styles and the document from this
-/// origin, and `data:` images and fonts, which it uses; nothing else — no inline script or
-/// style (React sets its styles through the CSSOM, which CSP does not govern; the browser
-/// journey J1 fails on any CSP violation on the page).
-pub(crate) const SWAGGER_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+/// origin, `data:` images and fonts, and inline *styles* — the one place that allows them:
+/// the vendored bundle inserts HTML carrying `style` attributes (React's
+/// `dangerouslySetInnerHTML`), which a policy without `'unsafe-inline'` blocks (seen as a
+/// CSP violation in the J1 browser journey). Scripts are never inline; nothing else.
+pub(crate) const SWAGGER_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 /// The docs routes.
 pub fn routes() -> Router<AppState> {
