@@ -128,6 +128,33 @@ impl TestApp {
     }
 }
 
+/// A policy report page's checklist rows `(id, verdict)`, in order, and its
+/// words/sentences/grade line — what the CLI, the self-service page and the review console
+/// must agree on.
+pub fn report_summary(html: &str) -> (Vec<(String, String)>, String) {
+    let rows = html
+        .split("<tr id=\"check-")
+        .skip(1)
+        .map(|row| {
+            let id = row.split('"').next().unwrap_or_default().to_owned();
+            let verdict = row
+                .split("class=\"verdict verdict-")
+                .nth(1)
+                .and_then(|v| v.split('"').next())
+                .unwrap_or_default()
+                .to_owned();
+            (id, verdict)
+        })
+        .collect();
+    let grade = html
+        .split("id=\"report-grade\">")
+        .nth(1)
+        .and_then(|g| g.split("</p>").next())
+        .unwrap_or_default()
+        .to_owned();
+    (rows, grade)
+}
+
 /// The path of the first `http(s)://…/v2/…` link in a text.
 pub fn link_path(text: &str) -> String {
     let at = text.find("/v2/").expect("a /v2/ link in the message");

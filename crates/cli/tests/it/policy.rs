@@ -234,23 +234,6 @@ fn a_single_bad_file_prints_no_report() {
     assert!(stdout(&out).contains("--format"));
 }
 
-/// A report page's checklist rows `(id, verdict)`, in order.
-fn page_rows(html: &str) -> Vec<(String, String)> {
-    html.split("<tr id=\"check-")
-        .skip(1)
-        .map(|row| {
-            let id = row.split('"').next().unwrap_or_default().to_owned();
-            let verdict = row
-                .split("class=\"verdict verdict-")
-                .nth(1)
-                .and_then(|v| v.split('"').next())
-                .unwrap_or_default()
-                .to_owned();
-            (id, verdict)
-        })
-        .collect()
-}
-
 /// One engine in three places: the CLI's JSON and the portal's self-service page agree on
 /// every checklist verdict, the counts and the grade range for the same file (the review
 /// console and the developer's page are compared with the self-service page in
@@ -302,7 +285,8 @@ async fn the_cli_and_the_portal_give_the_same_report() {
         })
         .collect();
     assert_eq!(cli.len(), 15);
-    assert_eq!(cli, page_rows(&html), "{html}");
+    let (rows, _) = bb_testkit::portal::report_summary(&html);
+    assert_eq!(cli, rows, "{html}");
     let grade = &v["readability"]["grade_range"];
     let line = format!(
         "{} words, {} sentences; reading grade {:.1}–{:.1}.",

@@ -959,7 +959,7 @@ async fn documents_get_the_engine_report_beside_them_or_say_why_not() {
         .unwrap();
     assert_eq!(r.status(), 200);
     let self_service = r.text().await.unwrap();
-    let console = report_summary(&report);
+    let console = bb_testkit::portal::report_summary(&report);
     assert_eq!(console.0.len(), 15, "{report}");
     assert!(
         console
@@ -969,31 +969,6 @@ async fn documents_get_the_engine_report_beside_them_or_say_why_not() {
         "{console:?}"
     );
     assert!(console.1.contains("words"), "{console:?}");
-    assert_eq!(console, report_summary(&mine));
-    assert_eq!(console, report_summary(&self_service));
-}
-
-/// A report page's checklist `(id, verdict)` rows and its words/sentences/grade line.
-pub(crate) fn report_summary(html: &str) -> (Vec<(String, String)>, String) {
-    let rows = html
-        .split("<tr id=\"check-")
-        .skip(1)
-        .map(|row| {
-            let id = row.split('"').next().unwrap_or_default().to_owned();
-            let verdict = row
-                .split("class=\"verdict verdict-")
-                .nth(1)
-                .and_then(|v| v.split('"').next())
-                .unwrap_or_default()
-                .to_owned();
-            (id, verdict)
-        })
-        .collect();
-    let grade = html
-        .split("id=\"report-grade\">")
-        .nth(1)
-        .and_then(|g| g.split("</p>").next())
-        .unwrap_or_default()
-        .to_owned();
-    (rows, grade)
+    assert_eq!(console, bb_testkit::portal::report_summary(&mine));
+    assert_eq!(console, bb_testkit::portal::report_summary(&self_service));
 }
