@@ -1,5 +1,7 @@
 //! Benchmarks that need the release binary; each prints one JSON line.
 //!
+//! - `cargo xtask bench [--backend sqlite|postgres|both] …`: all of product.md §5 in one run
+//!   on both backends, as one table; see [`suite`].
 //! - `cargo xtask bench startup [--runs N]`: time from spawning `bluebutton serve` on an
 //!   existing store (with a small generated sandbox) to the first `200` from `/health`,
 //!   over N runs (default 20): min, median, p90 and max in milliseconds.
@@ -20,9 +22,12 @@
 //!   `bb-policy`'s `bench_policy` example: cold run, then min/median/p90/max over N runs
 //!   (default 20). Target: ≤ 200 ms for 20 pages.
 
+pub mod load;
 mod oauth;
+mod suite;
 
 pub use oauth::{bearer, token};
+pub use suite::all;
 
 use anyhow::{Context, bail};
 use std::io::{Read, Write};
@@ -360,14 +365,22 @@ fn run_wrk(args: &[&str]) -> anyhow::Result<(WrkResult, String)> {
 
 /// Writes a one-hour token for `bene_id` into the SQLite store at `db`; returns it.
 fn bench_token(db: &Path, bene_id: i64, n: u32) -> anyhow::Result<String> {
+    bench_token_in(
+        &bb_store::DatabaseUrl::SqliteFile(db.to_owned()),
+        bene_id,
+        n,
+    )
+}
+
+/// Writes a one-hour token for `bene_id` into the store at `url`; returns it.
+fn bench_token_in(url: &bb_store::DatabaseUrl, bene_id: i64, n: u32) -> anyhow::Result<String> {
     use sha2::Digest;
     let token = format!("bench-token-{bene_id}-{n}-{}", std::process::id());
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async {
-        let url = bb_store::DatabaseUrl::SqliteFile(db.to_owned());
-        let store = bb_store::Store::connect(&url, &bb_store::StoreOptions::default()).await?;
+        let store = bb_store::Store::connect(url, &bb_store::StoreOptions::default()).await?;
         let now = std::time::SystemTime::UNIX_EPOCH
             .elapsed()
             .map(|d| d.as_millis() as i64)
@@ -394,12 +407,16 @@ fn bench_token(db: &Path, bene_id: i64, n: u32) -> anyhow::Result<String> {
 
 /// Claim counts of every enrollee of a generated store, via its claims table.
 fn claim_counts(db: &Path) -> anyhow::Result<Vec<(i64, i64)>> {
+    claim_counts_in(&bb_store::DatabaseUrl::SqliteFile(db.to_owned()))
+}
+
+/// Claim counts of every enrollee of the store at `url`.
+fn claim_counts_in(url: &bb_store::DatabaseUrl) -> anyhow::Result<Vec<(i64, i64)>> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async {
-        let url = bb_store::DatabaseUrl::SqliteFile(db.to_owned());
-        let store = bb_store::Store::connect(&url, &bb_store::StoreOptions::default()).await?;
+        let store = bb_store::Store::connect(url, &bb_store::StoreOptions::default()).await?;
         let rows = store.claim_counts_by_beneficiary().await?;
         store.close().await;
         let mut totals: std::collections::BTreeMap<i64, i64> = std::collections::BTreeMap::new();
@@ -407,6 +424,38 @@ fn claim_counts(db: &Path) -> anyhow::Result<Vec<(i64, i64)>> {
             *totals.entry(bene).or_default() += n;
         }
         anyhow::Ok(totals.into_iter().collect())
+    })
+}
+
+/// The FHIR id (`carrier-123`, …) of the middle claim of `bene_id`.
+fn middle_eob_id(url: &bb_store::DatabaseUrl, bene_id: i64) -> anyhow::Result<String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let store = bb_store::Store::connect(url, &bb_store::StoreOptions::default()).await?;
+        let keys = store.claim_keys_of(bene_id).await?;
+        store.close().await;
+        let names = [
+            "",
+            "carrier",
+            "dme",
+            "hha",
+            "hospice",
+            "inpatient",
+            "outpatient",
+            "pde",
+            "snf",
+        ];
+        let k = keys.get(keys.len() / 2).context("no claims")?;
+        anyhow::Ok(format!(
+            "{}-{}",
+            names
+                .get(k.claim_type as usize)
+                .copied()
+                .unwrap_or("carrier"),
+            k.claim_id
+        ))
     })
 }
 
@@ -470,37 +519,7 @@ pub fn fhir(root: &Path, args: &[&str]) -> anyhow::Result<()> {
         std::thread::sleep(Duration::from_millis(20));
     }
     let base = format!("http://127.0.0.1:{port}/v2/fhir");
-    let eob_id = {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
-        runtime.block_on(async {
-            let url = bb_store::DatabaseUrl::SqliteFile(db.clone());
-            let store = bb_store::Store::connect(&url, &bb_store::StoreOptions::default()).await?;
-            let keys = store.claim_keys_of(typical.0).await?;
-            store.close().await;
-            let names = [
-                "",
-                "carrier",
-                "dme",
-                "hha",
-                "hospice",
-                "inpatient",
-                "outpatient",
-                "pde",
-                "snf",
-            ];
-            let k = keys.get(keys.len() / 2).context("no claims")?;
-            anyhow::Ok(format!(
-                "{}-{}",
-                names
-                    .get(k.claim_type as usize)
-                    .copied()
-                    .unwrap_or("carrier"),
-                k.claim_id
-            ))
-        })?
-    };
+    let eob_id = middle_eob_id(&bb_store::DatabaseUrl::SqliteFile(db.clone()), typical.0)?;
     let result = (|| -> anyhow::Result<()> {
         let search = wrk(
             &format!("{base}/ExplanationOfBenefit?_count=10"),

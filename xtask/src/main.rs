@@ -25,6 +25,10 @@ fn main() -> ExitCode {
                 Err(anyhow::anyhow!("tidy: {} violation(s)", violations.len()))
             }
         }
+        ["bench"] => xtask::bench::all(&root, &[]),
+        ["bench", first, rest @ ..] if first.starts_with("--") => {
+            xtask::bench::all(&root, &[&[*first], rest].concat())
+        }
         ["bench", "startup", rest @ ..] => xtask::bench::startup(&root, rest),
         ["bench", "generate", rest @ ..] => xtask::bench::generate(&root, rest),
         ["bench", "import", rest @ ..] => xtask::bench::import(&root, rest),
@@ -43,7 +47,7 @@ fn main() -> ExitCode {
         }
         ["docs"] => write_docs(&root),
         _ => Err(anyhow::anyhow!(
-            "usage: cargo xtask tidy | cargo xtask codegen | cargo xtask codebooks | cargo xtask docs | cargo xtask bench startup|generate|import|fhir|token|bearer|policy [--runs N|--enrollees N|…]"
+            "usage: cargo xtask tidy | cargo xtask codegen | cargo xtask codebooks | cargo xtask docs | cargo xtask bench [--backend sqlite|postgres|both] | cargo xtask bench startup|generate|import|fhir|token|bearer|policy [--runs N|--enrollees N|…]"
         )),
     };
     match result {

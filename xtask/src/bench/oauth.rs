@@ -71,8 +71,11 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 async fn open_store(db: &Path) -> anyhow::Result<Store> {
-    let url = DatabaseUrl::SqliteFile(db.to_owned());
-    let store = Store::connect(&url, &StoreOptions::default()).await?;
+    open_store_at(&DatabaseUrl::SqliteFile(db.to_owned())).await
+}
+
+async fn open_store_at(url: &DatabaseUrl) -> anyhow::Result<Store> {
+    let store = Store::connect(url, &StoreOptions::default()).await?;
     store.migrate().await?;
     Ok(store)
 }
@@ -204,29 +207,52 @@ pub fn token(root: &Path, args: &[&str]) -> anyhow::Result<()> {
     let work = std::env::temp_dir().join(format!("bb-bench-token-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work)?;
-    let result = token_in(&binary, &work, seconds, connections, codes, threads);
+    let result = token_in(&binary, &work, None, seconds, connections, codes, threads);
     let _ = std::fs::remove_dir_all(&work);
-    result
+    for f in result? {
+        println!(
+            "{{\"bench\":\"{}\",\"scopes\":\"{}\",\"connections\":{connections},\"threads\":{threads},\"seconds\":{seconds},\"requests\":{},\"requests_per_sec\":{:.0},\"p50_ms\":{:.2},\"p90_ms\":{:.2},\"p99_ms\":{:.2},\"target_per_sec\":{TARGET_PER_SEC}}}",
+            f.name, f.scopes, f.requests, f.rps, f.p50_ms, f.p90_ms, f.p99_ms
+        );
+    }
+    Ok(())
 }
 
-fn token_in(
+/// One scenario's figures.
+pub(super) struct TokenFigures {
+    pub name: &'static str,
+    pub scopes: String,
+    pub requests: u64,
+    pub rps: f64,
+    pub p50_ms: f64,
+    pub p90_ms: f64,
+    pub p99_ms: f64,
+}
+
+/// The code-exchange bench in `work` on a fresh store: the SQLite file under `work`, or
+/// the (empty) database at `database_url`.
+pub(super) fn token_in(
     binary: &Path,
     work: &Path,
+    database_url: Option<&str>,
     seconds: u32,
     connections: u32,
     codes: usize,
     threads: usize,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Vec<TokenFigures>> {
     const ENROLLEES: &str = "50";
     let started = Instant::now();
-    run_ok(
-        Command::new(binary)
-            .current_dir(work)
-            .args(["generate", "--enrollees", ENROLLEES]),
-    )?;
+    let command = || {
+        let mut c = Command::new(binary);
+        c.current_dir(work);
+        if let Some(url) = database_url {
+            c.env("BLUEBUTTON_DATABASE_URL", url);
+        }
+        c
+    };
+    run_ok(command().args(["generate", "--enrollees", ENROLLEES]))?;
     let password = "Bench-password-for-token-exchange-1";
-    let mut developer = Command::new(binary)
-        .current_dir(work)
+    let mut developer = command()
         .args([
             "admin",
             "create-developer",
@@ -251,7 +277,7 @@ fn token_in(
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    let credentials = run_ok(Command::new(binary).current_dir(work).args([
+    let credentials = run_ok(command().args([
         "admin",
         "create-app",
         "--owner",
@@ -288,9 +314,12 @@ fn token_in(
             probe: random_alphanumeric(&OsEntropy, 40),
         },
     ];
-    let db = work.join("bluebutton-data/bluebutton.db");
+    let db = match database_url {
+        Some(url) => DatabaseUrl::parse(url).context("database url")?,
+        None => DatabaseUrl::SqliteFile(work.join("bluebutton-data/bluebutton.db")),
+    };
     runtime()?.block_on(async {
-        let store = open_store(&db).await?;
+        let store = open_store_at(&db).await?;
         let app = store
             .application_by_client_id(&client_id)
             .await?
@@ -346,8 +375,7 @@ fn token_in(
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port();
-    let mut server = Command::new(binary)
-        .current_dir(work)
+    let mut server = command()
         .args([
             "serve",
             "--bind",
@@ -359,7 +387,8 @@ fn token_in(
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()?;
-    let result = (|| -> anyhow::Result<()> {
+    let result = (|| -> anyhow::Result<Vec<TokenFigures>> {
+        let mut figures = Vec::new();
         let deadline = Instant::now() + Duration::from_secs(30);
         while !health_ok(port) {
             if Instant::now() > deadline {
@@ -417,12 +446,17 @@ fn token_in(
             if non200 != 0 || text.contains("Socket errors") {
                 bail!("{}: {non200} answers were not 200:\n{text}", scenario.name);
             }
-            println!(
-                "{{\"bench\":\"{}\",\"scopes\":\"{}\",\"connections\":{connections},\"threads\":{threads},\"seconds\":{seconds},\"requests\":{},\"requests_per_sec\":{:.0},\"p50_ms\":{:.2},\"p90_ms\":{:.2},\"p99_ms\":{:.2},\"target_per_sec\":{TARGET_PER_SEC}}}",
-                scenario.name, scenario.scopes, r.requests, r.rps, r.p50, r.p90, r.p99
-            );
+            figures.push(TokenFigures {
+                name: scenario.name,
+                scopes: scenario.scopes.clone(),
+                requests: r.requests,
+                rps: r.rps,
+                p50_ms: r.p50,
+                p90_ms: r.p90,
+                p99_ms: r.p99,
+            });
         }
-        Ok(())
+        Ok(figures)
     })();
     let _ = Command::new("kill")
         .args(["-TERM", &server.id().to_string()])
