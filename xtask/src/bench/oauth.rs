@@ -251,7 +251,8 @@ pub(super) fn token_in(
         c
     };
     run_ok(command().args(["generate", "--enrollees", ENROLLEES]))?;
-    let password = "Bench-password-for-token-exchange-1";
+    // Must not contain the e-mail's local part ("bench"): the password rules refuse that.
+    let password = "Exchange-rate-measure-Pw-2026";
     let mut developer = command()
         .args([
             "admin",
