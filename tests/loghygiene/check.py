@@ -17,7 +17,9 @@ word or date-time: "1950-03-04T…" is a timestamp, not the birth date); every o
 a substring. Values shorter than MIN_LENGTH (6) characters are skipped — a 5-character
 string turns up by chance in a megabyte of log — except names and birth dates, which as
 whole tokens are checked from MIN_TOKEN_LENGTH (4) characters (shorter names, "Al", "Lee",
-are ordinary words). A finding names the log file, the line and the KIND of the value (and
+are ordinary words). TOTP codes (kind totp_code) are recorded but not looked for: six
+digits valid for 30 seconds, they match by chance in any log of timestamps and durations.
+A finding names the log file, the line and the KIND of the value (and
 which suite recorded it), never the value. Exits 1 on any finding, or when there is nothing
 to check (no secrets or no log lines: the suites did not record, which is itself a failure).
 """
@@ -32,6 +34,8 @@ from collections import Counter, defaultdict
 MIN_LENGTH = 6
 MIN_TOKEN_LENGTH = 4
 WHOLE_TOKEN_KINDS = {"name", "birth_date"}
+# Recorded, not looked for: six-digit TOTP codes (see the module's doc).
+UNCHECKED_KINDS = {"totp_code"}
 PREFIX = MIN_TOKEN_LENGTH  # needles are indexed by their first PREFIX characters
 MAX_SHOWN = 60
 
@@ -68,7 +72,7 @@ def load_secrets(paths):
                 except (ValueError, KeyError, TypeError):
                     raise SystemExit(f"check.py: {path}:{n}: not a {{kind, value}} JSON line")
                 minimum = MIN_TOKEN_LENGTH if kind in WHOLE_TOKEN_KINDS else MIN_LENGTH
-                if len(value.strip()) < minimum:
+                if kind in UNCHECKED_KINDS or len(value.strip()) < minimum:
                     skipped[kind] += 1
                     continue
                 values.setdefault((kind, value), suite)
@@ -130,7 +134,7 @@ def check(logdir, out=sys.stdout):
     )
     if skipped:
         print(
-            "  skipped as too short to match reliably: "
+            "  skipped (too short to match reliably, or TOTP codes): "
             + ", ".join(f"{k} {c}" for k, c in sorted(skipped.items())),
             file=out,
         )

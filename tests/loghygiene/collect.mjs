@@ -8,7 +8,7 @@
 // greps every server log line for each. Without BB_SECRETS_FILE nothing is written.
 //
 // Kinds: access_token, refresh_token, id_token, authorization_code, code_verifier,
-// client_secret, password, cookie, totp_secret, email_link_token, token (sent for revocation
+// client_secret, password, cookie, totp_secret, totp_code, email_link_token, token (sent for revocation
 // or introspection), and from FHIR and UserInfo responses: mbi, name, birth_date, claim_id
 // (ExplanationOfBenefit.id), claim_identifier (ExplanationOfBenefit.identifier[].value).
 
@@ -100,7 +100,11 @@ export class Collector {
     if (body instanceof URLSearchParams) fields.push(...body);
     else if (isStr(body) && /x-www-form-urlencoded/.test(h['content-type'] || '')) fields.push(...new URLSearchParams(body));
     else if (isStr(body)) this.text(body);
-    for (const [name, value] of fields) if (FORM_FIELDS[name]) this.add(FORM_FIELDS[name], value);
+    for (const [name, value] of fields) {
+      // A six-digit `code` is a TOTP code typed into the second-step forms, not an OAuth code.
+      if (name === 'code' && /^\d{6}$/.test(value)) this.add('totp_code', value);
+      else if (FORM_FIELDS[name]) this.add(FORM_FIELDS[name], value);
+    }
   }
 
   /** Values of cookies the server set (Set-Cookie header values, or {value} objects). */

@@ -137,7 +137,10 @@ class Collector:
         if isinstance(body, str) and "x-www-form-urlencoded" in ctype:
             fields += urllib.parse.parse_qsl(body)
         for name, value in fields:
-            if name in FORM_FIELDS:
+            # A six-digit `code` is a TOTP code of the second-step forms, not an OAuth code.
+            if name == "code" and len(value) == 6 and value.isdigit():
+                self.add("totp_code", value)
+            elif name in FORM_FIELDS:
                 self.add(FORM_FIELDS[name], value)
 
 
