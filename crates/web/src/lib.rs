@@ -55,10 +55,14 @@ pub fn router(state: AppState) -> Router {
         .merge(fhir::routes())
         .merge(oauth::routes())
         .merge(portal::routes())
-        .merge(access_api::routes())
-        .merge(access_review_api::routes())
-        .merge(golive_api::routes())
-        .merge(policy_change_api::routes())
+        .merge(
+            Router::new()
+                .merge(access_api::routes())
+                .merge(access_review_api::routes())
+                .merge(golive_api::routes())
+                .merge(policy_change_api::routes())
+                .layer(axum::middleware::map_response(errors::json_rejections)),
+        )
         .merge(docs::routes())
         .merge(testclient::routes())
         .merge(pages::static_routes())
