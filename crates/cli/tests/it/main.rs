@@ -11,5 +11,6 @@ mod claims;
 mod client;
 mod policy;
 mod postgres;
+mod replicas;
 mod serve;
 mod support;
