@@ -525,6 +525,7 @@ async fn two_replicas_on_one_postgres_behave_as_one() {
     for i in 0..MESSAGES {
         let replica = if i % 2 == 0 { &a } else { &b };
         let email = format!("signup{i}@example.org");
+        let organization = format!("Replica Testers {i}");
         let browser = browser();
         let page = browser
             .get(replica.url("/v2/accounts/create"))
@@ -537,7 +538,7 @@ async fn two_replicas_on_one_postgres_behave_as_one() {
             .form(&[
                 ("name", "Replica Tester"),
                 ("email", email.as_str()),
-                ("organization", "Replica Testers"),
+                ("organization", organization.as_str()),
                 ("password", "violet tea kettle 42"),
                 ("csrf_token", hidden(&html, "csrf_token").as_str()),
             ])
