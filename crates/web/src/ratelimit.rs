@@ -16,6 +16,8 @@
 //!
 //! [`Patient`]: crate::fhir::Patient
 
+#![allow(clippy::result_large_err)] // a refusal is the response itself, built once per request
+
 use crate::AppState;
 use axum::Json;
 use axum::extract::{ConnectInfo, Request, State};
