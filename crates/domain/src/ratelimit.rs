@@ -788,6 +788,51 @@ mod tests {
         );
     }
 
+    /// The cost on the request path (three limits checked, as a FHIR call with a token
+    /// meets) and of one sync of a thousand keys; prints the figures.
+    #[tokio::test]
+    #[ignore = "timing: cargo test -p bb-domain --lib ratelimit_cost -- --ignored --nocapture"]
+    async fn ratelimit_cost() {
+        let store = store().await;
+        let l = limiter(
+            &store,
+            clock(),
+            RateLimitSettings {
+                token: u32::MAX,
+                app: u32::MAX,
+                ip: u32::MAX,
+                sync_interval: Duration::from_secs(3600),
+                ..RateLimitSettings::default()
+            },
+        );
+        let keys: Vec<[u8; 4]> = (0..1000_u32).map(u32::to_be_bytes).collect();
+        let requests = 300_000_u32;
+        let started = std::time::Instant::now();
+        for i in 0..requests {
+            let key = &keys[usize::try_from(i % 1000).unwrap()];
+            assert!(l.hit(LimitKind::Ip, &[127, 0, 0, 1]).unwrap().allowed);
+            assert!(l.hit(LimitKind::Token, key).unwrap().allowed);
+            assert!(l.hit(LimitKind::App, b"one-app").unwrap().allowed);
+        }
+        let per_request = started.elapsed() / requests;
+        let started = std::time::Instant::now();
+        l.sync().await;
+        let sync = started.elapsed();
+        println!(
+            "ratelimit_cost: {} ns per request (3 limits), sync of 1002 keys {} ms",
+            per_request.as_nanos(),
+            sync.as_millis()
+        );
+        assert_eq!(
+            l.stored_count(LimitKind::Token, &keys[7]).await.unwrap(),
+            300
+        );
+        assert_eq!(
+            l.stored_count(LimitKind::App, b"one-app").await.unwrap(),
+            i64::from(requests)
+        );
+    }
+
     #[test]
     fn tighter_prefers_refusals_then_fewer_left() {
         let d = |allowed, remaining| Decision {
