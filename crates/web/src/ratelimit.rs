@@ -3,7 +3,7 @@
 //!
 //! | surface | counted by the middleware | counted inside | refusal body |
 //! |---|---|---|---|
-//! | FHIR (`/v2/fhir/…` data routes) | client address (`ip`) | the token (`token`) and its application (`app`), in the [`Patient`] extractor | FHIR `OperationOutcome`, code `throttled` |
+//! | FHIR (every `/v2/fhir/…` route, metadata included) | client address (`ip`) | the token (`token`) and its application (`app`), in the [`Patient`] extractor | FHIR `OperationOutcome`, code `throttled` |
 //! | OAuth (authorize, login, consent, token, revoke, introspect, userinfo, connected apps) | client address (`oauth_ip`) | the OAuth client of token/revoke/introspect (`oauth_client`), checked by the id it claims, counted once it authenticated (not 401); userinfo's token and app as FHIR's | OAuth JSON `{"error": "rate_limited"}` |
 //! | portal pages | client address (`portal_ip`), form submissions only (not GET) | | an HTML page |
 //!
