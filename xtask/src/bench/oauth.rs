@@ -346,7 +346,7 @@ fn token_in(
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port();
-    let mut server = Command::new(binary)
+    let mut server = super::unthrottled(&mut Command::new(binary))
         .current_dir(work)
         .args([
             "serve",

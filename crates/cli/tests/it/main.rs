@@ -12,5 +12,6 @@ mod client;
 mod crash;
 mod policy;
 mod postgres;
+mod replicas;
 mod serve;
 mod support;
