@@ -377,6 +377,9 @@ impl Server {
         let child = env
             .command(&["serve", "--bind", &format!("127.0.0.1:{port}")])
             .env("BLUEBUTTON__SANDBOX__ENROLLEES", ENROLLEES)
+            // The writers exchange codes and post forms from one address far faster than
+            // the default per-address limits allow; what is under test is durability.
+            .env("BLUEBUTTON__RATE_LIMIT__ENABLED", "false")
             .stdout(Stdio::null())
             .stderr(Stdio::from(std::fs::File::create(&log).unwrap()))
             .spawn()

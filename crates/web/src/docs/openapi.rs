@@ -199,6 +199,22 @@ fn build() -> Value {
             let Some(ops) = item.as_object_mut() else {
                 continue;
             };
+            // Rate-limited routes (crate::ratelimit): FHIR answers an OperationOutcome,
+            // the OAuth endpoints an OAuth error body.
+            let limited = if path.starts_with("/v2/fhir/") {
+                Some("application/fhir+json")
+            } else if (path.starts_with("/v2/o/") || path.starts_with("/v2/connect/userinfo"))
+                && !path.contains(".well-known")
+            {
+                Some("application/json")
+            } else {
+                None
+            };
+            if let Some(media) = limited {
+                for op in ops.values_mut().filter_map(Value::as_object_mut) {
+                    document_rate_limit(op, media);
+                }
+            }
             if path.starts_with("/v2/access/") || path.starts_with("/v2/staff/") {
                 for op in ops.values_mut().filter_map(Value::as_object_mut) {
                     document_api_errors(op);
@@ -222,6 +238,28 @@ fn build() -> Value {
         );
     }
     doc
+}
+
+/// The 429 of a rate-limited operation, with `Retry-After` and the `X-RateLimit-*`
+/// headers (docs/security.md, item 5).
+fn document_rate_limit(op: &mut Map<String, Value>, media: &str) {
+    let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let integer =
+        |description: &str| json!({"description": description, "schema": {"type": "integer"}});
+    responses.entry("429").or_insert_with(|| {
+        json!({
+            "description": "Too many requests: a rate limit (per token, application, client address or OAuth client) is spent until the window ends.",
+            "headers": {
+                "Retry-After": integer("Seconds until the request may be sent again."),
+                "X-RateLimit-Limit": integer("Requests allowed in the window."),
+                "X-RateLimit-Remaining": integer("Requests left in the window."),
+                "X-RateLimit-Reset": integer("Seconds until the window ends."),
+            },
+            "content": {media: {}},
+        })
+    });
 }
 
 /// `{"detail": …}` as the body of a JSON API response.
