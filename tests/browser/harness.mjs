@@ -16,12 +16,58 @@
 // CSP violation), while evaluation through the DevTools protocol is not subject to the
 // page's CSP. The browser context keeps the CSP enforced (no `bypassCSP`), so the journeys
 // still see every violation a real visitor's browser would report.
+//
+// Log hygiene: every journey records what it handed to the server or read from it
+// (tests/loghygiene/collect.mjs into BB_SECRETS_FILE, for tests/loghygiene/check.py): the
+// browser's requests (passwords and other credential fields typed into forms, codes in
+// callback URLs, e-mailed link tokens in the paths they open) and responses (cookies set,
+// JSON bodies), what pages show once (client secrets, TOTP keys, the test client's JSON),
+// the cookies left at the end, and every request of the journey's own Node code (fetch).
 
 import { chromium } from 'playwright-core';
+import { COLLECTOR } from '../loghygiene/collect.mjs';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+
+// --- log hygiene ------------------------------------------------------------------------------
+/** Paths whose last segment is an e-mailed (or one-time) link's token. */
+const LINK_TOKEN = /\/v2\/accounts\/(?:activation-verify|reset-password|credentials|organizations\/invitations)\/([^/?#]+)/;
+/** Elements whose text is a secret a page shows (once), and its kind. */
+const SHOWN_SECRETS = { 'client-secret': 'client_secret', 'totp-secret': 'totp_secret', 'totp-uri': 'totp_secret' };
+COLLECTOR.tapFetch();
+
+/**
+ * Records, for the log-hygiene check, what a page hands to the server and reads from it
+ * (observing only: nothing is changed or delayed). Also used for pages a journey opens itself.
+ */
+export function watchSecrets(page) {
+  page.on('request', (req) => {
+    COLLECTOR.request(req.url(), req.headers(), req.postData());
+    const m = LINK_TOKEN.exec(new URL(req.url()).pathname);
+    if (m) COLLECTOR.add('email_link_token', decodeURIComponent(m[1]));
+  });
+  page.on('response', async (r) => {
+    try {
+      const h = await r.allHeaders();
+      if (h['set-cookie']) COLLECTOR.cookies(h['set-cookie'].split('\n'));
+      if (/json/.test(h['content-type'] || '') && (r.status() < 300 || r.status() >= 400)) COLLECTOR.text(await r.text());
+    } catch { /* the page went on; observing only */ }
+  });
+  page.on('load', async () => {
+    try {
+      const shown = await page.evaluate((ids) => ids.map((id) => document.getElementById(id)?.textContent ?? null),
+        [...Object.keys(SHOWN_SECRETS), 'response-json']);
+      Object.values(SHOWN_SECRETS).forEach((kind, i) => {
+        let v = shown[i]?.trim();
+        if (v && kind === 'totp_secret' && v.startsWith('otpauth:')) v = new URL(v).searchParams.get('secret');
+        if (v) COLLECTOR.add(kind, v);
+      });
+      if (shown.at(-1)) COLLECTOR.text(shown.at(-1));
+    } catch { /* navigated away meanwhile */ }
+  });
+}
 
 /** Reads a required environment variable or exits 2 naming it. */
 export function env(name, script) {
@@ -65,6 +111,7 @@ export async function openJourney(journey, { script }) {
   const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1100, height: 900 } });
   context.setDefaultTimeout(STEP_TIMEOUT_MS);
   const page = await context.newPage();
+  watchSecrets(page);
 
   const consoleErrors = []; // { url, text, resource } — console errors, uncaught errors, CSP violations
   const documents = []; // main-frame responses from the server: { url, status, csp }
@@ -259,6 +306,7 @@ export async function openJourney(journey, { script }) {
 
   /** Closes the browser, prints the accessibility summary and the closing line; the exit code. */
   async function finish() {
+    await context.cookies().then((cs) => COLLECTOR.cookies(cs)).catch(() => {});
     await browser.close().catch(() => {});
     const minorCount = checked.reduce((n, c) => n + c.minor.length, 0);
     console.log(`accessibility (${journey}): axe-core ${AXE_VERSION}, tags ${AXE_TAGS.join(' ')}: ${checked.length} pages checked, no serious or critical violation allowed; ${minorCount} moderate/minor`);

@@ -33,6 +33,12 @@
 # (target/browser-screenshots/ when CARGO_TARGET_DIR is unset), NN-<page>.png, on every run.
 # Exits non-zero when a step fails; then the failing pages' screenshots, the server log, the
 # SMTP server's log and the journeys' output stay in the temporary directory it names.
+#
+# Logs: the server runs at the debug level (BB_LOG_FILTER, default debug; JSON lines); its
+# log, the admin commands' and the sample app's go to $BB_LOG_DIR/browser-server.log,
+# browser-admin.log and browser-sample-app.log (scripts/test sets BB_LOG_DIR; otherwise the
+# temporary directory), and every sensitive value the journeys handed out or read to
+# $BB_LOG_DIR/browser-secrets.jsonl (harness.mjs), for tests/loghygiene/check.py.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -118,6 +124,14 @@ CALLBACK="http://127.0.0.1:$APP_PORT/callback"
 
 # --- server ----------------------------------------------------------------------------------
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/bb-browser.XXXXXX")"
+LOGDIR="${BB_LOG_DIR:-$TMP}"
+mkdir -p "$LOGDIR"
+SERVER_LOG="$LOGDIR/browser-server.log"
+ADMIN_LOG="$LOGDIR/browser-admin.log"
+SAMPLE_LOG="$LOGDIR/browser-sample-app.log"
+export BB_SECRETS_FILE="$LOGDIR/browser-secrets.jsonl"
+# record KIND VALUE: one line of the secrets file.
+record() { node -e 'require("fs").appendFileSync(process.argv[1], JSON.stringify({ kind: process.argv[2], value: process.argv[3] }) + "\n")' "$BB_SECRETS_FILE" "$1" "$2"; }
 DB="sqlite://$TMP/bb.db"
 SERVER_PID=""
 SMTP_PID=""
@@ -133,9 +147,9 @@ cleanup() {
   fi
   if [ -n "$SMTP_PID" ]; then kill "$SMTP_PID" 2>/dev/null || true; fi
   if [ "$RESULT" -ne 0 ]; then
-    if [ -f "$TMP/server.log" ]; then
-      printf '\n==> browser: server log (last 40 lines of %s)\n' "$TMP/server.log" >&2
-      tail -n 40 "$TMP/server.log" >&2 || true
+    if [ -f "$SERVER_LOG" ]; then
+      printf '\n==> browser: server log (last 40 lines of %s)\n' "$SERVER_LOG" >&2
+      tail -n 40 "$SERVER_LOG" >&2 || true
     fi
     printf '==> browser: kept %s for inspection (failing pages: %s/*-FAIL-*.png; server.log, smtp.log, mail/, *.out)\n' "$TMP" "$TMP" >&2
     printf '==> browser: screenshots of every page visited: %s\n' "$SCREENSHOTS" >&2
@@ -151,11 +165,11 @@ SMTP_PID="$(SMTP_DIR="$TMP/mail" SMTP_HOST=127.0.0.1 SMTP_PORT="$SMTP_PORT" SMTP
   PYTHON="$PYTHON" "$ROOT/tests/smtp/run-server.sh")" || die "the test SMTP server did not start (see $TMP/smtp.log)"
 say "test SMTP server on 127.0.0.1:$SMTP_PORT (pid $SMTP_PID, messages in $TMP/mail)"
 
-say "starting $BIN serve on $BASE ($DB, $ENROLLEES sandbox enrollees, seed $SEED, mail to 127.0.0.1:$SMTP_PORT)"
-BLUEBUTTON__MAIL__SMTP_HOST=127.0.0.1 BLUEBUTTON__MAIL__SMTP_PORT="$SMTP_PORT" BLUEBUTTON__MAIL__SECURITY=none \
+say "starting $BIN serve on $BASE ($DB, $ENROLLEES sandbox enrollees, seed $SEED, mail to 127.0.0.1:$SMTP_PORT, log filter ${BB_LOG_FILTER:-debug})"
+BLUEBUTTON__LOG__FILTER="${BB_LOG_FILTER:-debug}" BLUEBUTTON__LOG__FORMAT=json BLUEBUTTON__MAIL__SMTP_HOST=127.0.0.1 BLUEBUTTON__MAIL__SMTP_PORT="$SMTP_PORT" BLUEBUTTON__MAIL__SECURITY=none \
   BLUEBUTTON__MAIL__BASE_URL="$BASE" BLUEBUTTON__MAIL__FROM="Blue Button sandbox <no-reply@sandbox.example.org>" \
   "$BIN" serve --bind "127.0.0.1:$PORT" --database-url "$DB" --sandbox-enrollees "$ENROLLEES" --seed "$SEED" \
-  >"$TMP/server.log" 2>&1 </dev/null &
+  >"$SERVER_LOG" 2>&1 </dev/null &
 SERVER_PID=$!
 
 health() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$BASE/health" 2>/dev/null || true; }
@@ -172,42 +186,46 @@ done
 say "server healthy after $(( $(date +%s) - started )) s"
 
 # --- a developer and the app -----------------------------------------------------------------
+record password 'E2e-browser-passw0rd!'
 printf '%s\n' 'E2e-browser-passw0rd!' | "$BIN" admin create-developer --email e2e@example.org \
-  --organization "E2E Org" --password-stdin --database-url "$DB" >"$TMP/developer.json" 2>>"$TMP/admin.log" \
-  || { cat "$TMP/admin.log" >&2; die "admin create-developer failed"; }
+  --organization "E2E Org" --password-stdin --database-url "$DB" >"$TMP/developer.json" 2>>"$ADMIN_LOG" \
+  || { cat "$ADMIN_LOG" >&2; die "admin create-developer failed"; }
 "$BIN" admin create-app --owner e2e@example.org --name "E2E Health App" --redirect-uri "$CALLBACK" \
-  --database-url "$DB" >"$TMP/app.json" 2>>"$TMP/admin.log" \
-  || { cat "$TMP/admin.log" >&2; die "admin create-app failed"; }
+  --database-url "$DB" >"$TMP/app.json" 2>>"$ADMIN_LOG" \
+  || { cat "$ADMIN_LOG" >&2; die "admin create-app failed"; }
 read -r CLIENT_ID CLIENT_SECRET < <(node -e '
   const a = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
   console.log(a.client_id || "", a.client_secret || "");' "$TMP/app.json") || true
 [ -n "${CLIENT_ID:-}" ] && [ -n "${CLIENT_SECRET:-}" ] || die "admin create-app: no client_id/client_secret in $TMP/app.json"
+record client_secret "$CLIENT_SECRET"
 say "created developer e2e@example.org and app \"E2E Health App\" (redirect URI $CALLBACK)"
 STAFF_PASSWORD='Reviewer-browser-passw0rd!'
+record password "$STAFF_PASSWORD"
 for who in alice bob; do
   printf '%s\n' "$STAFF_PASSWORD" | "$BIN" admin create-staff --email "$who@review.example.org" --role reviewer \
-    --password-stdin --database-url "$DB" >"$TMP/staff-$who.json" 2>>"$TMP/admin.log" \
-    || { cat "$TMP/admin.log" >&2; die "admin create-staff $who failed"; }
+    --password-stdin --database-url "$DB" >"$TMP/staff-$who.json" 2>>"$ADMIN_LOG" \
+    || { cat "$ADMIN_LOG" >&2; die "admin create-staff $who failed"; }
 done
 say "created reviewers alice@review.example.org and bob@review.example.org"
 
 # --- the sample app (crates/sample-app) with its own registered app ------------------------------
 "$BIN" admin create-app --owner e2e@example.org --name "Sample Claims Viewer" --redirect-uri "$SAMPLE/callback" \
-  --database-url "$DB" >"$TMP/sample-app.json" 2>>"$TMP/admin.log" \
-  || { cat "$TMP/admin.log" >&2; die "admin create-app (sample app) failed"; }
+  --database-url "$DB" >"$TMP/sample-app.json" 2>>"$ADMIN_LOG" \
+  || { cat "$ADMIN_LOG" >&2; die "admin create-app (sample app) failed"; }
 read -r SAMPLE_ID SAMPLE_SECRET < <(node -e '
   const a = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
   console.log(a.client_id || "", a.client_secret || "");' "$TMP/sample-app.json") || true
 [ -n "${SAMPLE_ID:-}" ] && [ -n "${SAMPLE_SECRET:-}" ] || die "admin create-app: no credentials in $TMP/sample-app.json"
+record client_secret "$SAMPLE_SECRET"
 BLUEBUTTON_BASE_URL="$BASE" BLUEBUTTON_CLIENT_ID="$SAMPLE_ID" BLUEBUTTON_CLIENT_SECRET="$SAMPLE_SECRET" \
-  BLUEBUTTON_CALLBACK_URL="$SAMPLE/callback" "$SAMPLE_BIN" >"$TMP/sample-app.log" 2>&1 </dev/null &
+  BLUEBUTTON_CALLBACK_URL="$SAMPLE/callback" "$SAMPLE_BIN" >"$SAMPLE_LOG" 2>&1 </dev/null &
 SAMPLE_PID=$!
 for _ in $(seq 1 100); do
   [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$SAMPLE/" 2>/dev/null || true)" = 200 ] && break
-  kill -0 "$SAMPLE_PID" 2>/dev/null || { cat "$TMP/sample-app.log" >&2; die "bb-sample-app exited"; }
+  kill -0 "$SAMPLE_PID" 2>/dev/null || { cat "$SAMPLE_LOG" >&2; die "bb-sample-app exited"; }
   sleep 0.2
 done
-say "sample app on $SAMPLE (app \"Sample Claims Viewer\", log $TMP/sample-app.log)"
+say "sample app on $SAMPLE (app \"Sample Claims Viewer\", log $SAMPLE_LOG)"
 
 # --- the journeys --------------------------------------------------------------------------------
 say "screenshots of every page: $SCREENSHOTS/{j2-j3,j1,j4,sample}/"

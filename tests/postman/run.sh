@@ -12,6 +12,12 @@
 # (5 sandbox enrollees, seed 7), creates a developer and an app with `bluebutton admin`,
 # runs the collection with the environment's values overridden (--env-var), stops the
 # server. Exits non-zero when any assertion or request fails (with the server log's tail).
+#
+# Logs: the server runs at the debug level (BB_LOG_FILTER, default debug; JSON lines); its
+# log and the admin commands' go to $BB_LOG_DIR/postman-server.log and postman-admin.log
+# (scripts/test sets BB_LOG_DIR; otherwise the temporary directory). newman's JSON report
+# (every request and response) is read by secrets.mjs into $BB_LOG_DIR/postman-secrets.jsonl,
+# for tests/loghygiene/check.py.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -45,6 +51,11 @@ NEWMAN="$HERE/node_modules/.bin/newman"
 PORT="$(node -e 'const s = require("net").createServer(); s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });')"
 BASE="http://127.0.0.1:$PORT"
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/bb-postman.XXXXXX")"
+LOGDIR="${BB_LOG_DIR:-$TMP}"
+mkdir -p "$LOGDIR"
+SERVER_LOG="$LOGDIR/postman-server.log"
+ADMIN_LOG="$LOGDIR/postman-admin.log"
+export BB_SECRETS_FILE="$LOGDIR/postman-secrets.jsonl"
 DB="sqlite://$TMP/bb.db"
 SERVER_PID=""
 RESULT=1
@@ -55,9 +66,9 @@ cleanup() {
     kill -KILL "$SERVER_PID" 2>/dev/null || true
     wait "$SERVER_PID" 2>/dev/null || true
   fi
-  if [ "$RESULT" -ne 0 ] && [ -f "$TMP/server.log" ]; then
-    printf '\n==> postman: server log (last 60 lines of %s)\n' "$TMP/server.log" >&2
-    tail -n 60 "$TMP/server.log" >&2 || true
+  if [ "$RESULT" -ne 0 ] && [ -f "$SERVER_LOG" ]; then
+    printf '\n==> postman: server log (last 60 lines of %s)\n' "$SERVER_LOG" >&2
+    tail -n 60 "$SERVER_LOG" >&2 || true
     printf '==> postman: kept %s for inspection\n' "$TMP" >&2
   else
     rm -rf "$TMP"
@@ -65,9 +76,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-say "starting $BIN serve on $BASE ($DB, $ENROLLEES sandbox enrollees, seed 7)"
-"$BIN" serve --bind "127.0.0.1:$PORT" --database-url "$DB" --sandbox-enrollees "$ENROLLEES" --seed 7 \
-  >"$TMP/server.log" 2>&1 </dev/null &
+say "starting $BIN serve on $BASE ($DB, $ENROLLEES sandbox enrollees, seed 7, log filter ${BB_LOG_FILTER:-debug})"
+BLUEBUTTON__LOG__FILTER="${BB_LOG_FILTER:-debug}" BLUEBUTTON__LOG__FORMAT=json "$BIN" serve --bind "127.0.0.1:$PORT" --database-url "$DB" --sandbox-enrollees "$ENROLLEES" --seed 7 \
+  >"$SERVER_LOG" 2>&1 </dev/null &
 SERVER_PID=$!
 
 health() {
@@ -85,12 +96,15 @@ done
 say "server healthy after $(( $(date +%s) - started )) s"
 
 # --- a developer and an app --------------------------------------------------------------------
+# The developer's password (typed here, never sent by the collection) is checked for too.
+node -e 'require("fs").appendFileSync(process.argv[1], JSON.stringify({ kind: "password", value: process.argv[2] }) + "\n")' \
+  "$BB_SECRETS_FILE" 'Sandbox-docs-passw0rd!'
 printf '%s\n' 'Sandbox-docs-passw0rd!' | "$BIN" admin create-developer --email postman@example.org \
-  --organization "Postman Test" --password-stdin --database-url "$DB" >/dev/null 2>>"$TMP/admin.log" \
-  || { cat "$TMP/admin.log" >&2; die "admin create-developer failed"; }
+  --organization "Postman Test" --password-stdin --database-url "$DB" >/dev/null 2>>"$ADMIN_LOG" \
+  || { cat "$ADMIN_LOG" >&2; die "admin create-developer failed"; }
 app="$("$BIN" admin create-app --owner postman@example.org --name "Postman" --redirect-uri "$CALLBACK" \
-  --data-access-type THIRTEEN_MONTH --database-url "$DB" 2>>"$TMP/admin.log")" \
-  || { cat "$TMP/admin.log" >&2; die "admin create-app failed"; }
+  --data-access-type THIRTEEN_MONTH --database-url "$DB" 2>>"$ADMIN_LOG")" \
+  || { cat "$ADMIN_LOG" >&2; die "admin create-app failed"; }
 CLIENT_ID="$(node -p 'JSON.parse(process.argv[1]).client_id' "$app")"
 CLIENT_SECRET="$(node -p 'JSON.parse(process.argv[1]).client_secret' "$app")"
 [ -n "$CLIENT_ID" ] && [ -n "$CLIENT_SECRET" ] || die "admin create-app: no client_id/client_secret in its output"
@@ -105,7 +119,14 @@ if "$NEWMAN" run "$COLLECTION" -e "$ENVIRONMENT" \
   --env-var "redirectUri=$CALLBACK" \
   --env-var "sandboxUser=BBUser00000" \
   --env-var "sandboxPassword=PW00000!" \
-  --bail failure --color off --disable-unicode --timeout-request 60000; then
+  --bail failure --color off --disable-unicode --timeout-request 60000 \
+  --reporters cli,json --reporter-json-export "$TMP/newman.json"; then
   RESULT=0
+fi
+# Even after a failure: what the run handed out or read is checked for in the logs.
+if [ -f "$TMP/newman.json" ]; then
+  node "$HERE/secrets.mjs" "$TMP/newman.json" || RESULT=1
+else
+  say "no newman report ($TMP/newman.json)"; RESULT=1
 fi
 exit "$RESULT"

@@ -14,8 +14,19 @@
 // failure, a summary line at the end ("N passed" counts checks, "N failed" counts flows: a
 // flow stops at its first failed check); exit status 1 when any check failed. Tokens and
 // secrets are never printed in full (6 characters at most).
+//
+// Log hygiene: every request and response of this process — the SDK's (axios, tapped with
+// interceptors that only observe) and the flow's own (fetch) — is recorded by
+// tests/loghygiene/collect.mjs into BB_SECRETS_FILE: tokens, codes, verifiers, client
+// secrets, passwords, cookies, and the MBIs, names, birth dates and claim ids read.
 
+import { createRequire } from "node:module";
 import { BlueButton, Errors } from "cms-bluebutton-sdk";
+import { COLLECTOR } from "../loghygiene/collect.mjs";
+
+// The SDK's axios is the package's default instance (its CommonJS build requires "axios").
+COLLECTOR.tapAxios(createRequire(import.meta.url)("axios"));
+COLLECTOR.tapFetch();
 
 const SDK = "node";
 const BASE = "http://localhost:8000"; // what the SDK's LOCAL environment is hard-wired to
@@ -316,7 +327,7 @@ class Browser {
       if (target.startsWith(CALLBACK)) {
         journey.callback = target;
         journey.query = new URL(target).searchParams;
-        secret(journey.query.get("code"));
+        secret(COLLECTOR.add("authorization_code", journey.query.get("code")));
         return null;
       }
       resp = await this.request("GET", target);

@@ -16,6 +16,11 @@ and consent, and the app (the SDK) for everything else. One line per passed chec
 line at the end ("N passed" counts checks, "N failed" counts flows: a flow stops at its
 first failed check); exit status 1 when any check failed. Tokens and secrets are never printed
 in full (6 characters at most).
+
+Log hygiene: every request and response of this process (the SDK's and the browser's, all
+through `requests`) is recorded by tests/loghygiene/collect.py into BB_SECRETS_FILE:
+tokens, codes, verifiers, client secrets, passwords, cookies, and the MBIs, names, birth
+dates and claim ids read.
 """
 
 import datetime
@@ -28,6 +33,9 @@ import urllib.parse
 from html.parser import HTMLParser
 
 import requests
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "loghygiene"))
+import collect  # noqa: E402  (tests/loghygiene/collect.py: the log-hygiene collector)
 
 import cms_bluebutton
 from cms_bluebutton import BlueButton
@@ -240,7 +248,7 @@ class Browser:
             if is_callback(target):
                 journey.callback = target
                 journey.query = urllib.parse.parse_qs(urllib.parse.urlsplit(target).query)
-                secret(journey.param("code"))
+                secret(collect.COLLECTOR.add("authorization_code", journey.param("code")))
                 return None
             resp = self.s.get(target, allow_redirects=False, timeout=HTTP_TIMEOUT)
         raise CheckFailed("browser: more than 10 redirects")
@@ -818,6 +826,7 @@ FLOWS = [
 
 
 def main():
+    collect.install_requests_tap()
     STATE["main"] = env_app("MAIN")
     STATE["onetime"] = env_app("ONETIME")
     STATE["nodemo"] = env_app("NODEMO")

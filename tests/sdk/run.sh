@@ -12,6 +12,12 @@
 # developer and six apps with `bluebutton admin`, runs python_flow.py and node_flow.mjs,
 # stops the server. Exits non-zero when either fails (with the server log's tail).
 # Port 8000 must be free: the SDKs' LOCAL base URL is hard-wired to http://localhost:8000.
+#
+# Logs: the server runs at the debug level (BB_LOG_FILTER, default debug; JSON lines); its
+# log and the admin commands' go to $BB_LOG_DIR/sdk-server.log and sdk-admin.log (scripts/test
+# sets BB_LOG_DIR; otherwise the temporary directory), and every sensitive value the flows
+# handed out or read to $BB_LOG_DIR/sdk-secrets.jsonl (tests/loghygiene/collect.*), for
+# tests/loghygiene/check.py.
 set -euo pipefail
 
 SDK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -32,6 +38,8 @@ command -v node >/dev/null && command -v npm >/dev/null || die "node and npm not
 # The SDKs call localhost; keep any configured proxy out of it.
 export NO_PROXY="localhost,127.0.0.1,::1${NO_PROXY:+,$NO_PROXY}"
 export no_proxy="$NO_PROXY"
+# No __pycache__ next to tests/loghygiene/collect.py (python_flow.py imports it).
+export PYTHONDONTWRITEBYTECODE=1
 
 # --- dependencies (registries only) ----------------------------------------------------------
 PY="$REPO/.venv/bin/python"
@@ -70,6 +78,13 @@ if port_open 127.0.0.1 || port_open ::1; then
 fi
 
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/bb-sdk.XXXXXX")"
+LOGDIR="${BB_LOG_DIR:-$TMP}"
+mkdir -p "$LOGDIR"
+SERVER_LOG="$LOGDIR/sdk-server.log"
+ADMIN_LOG="$LOGDIR/sdk-admin.log"
+export BB_SECRETS_FILE="$LOGDIR/sdk-secrets.jsonl"
+# record KIND VALUE: one line of the secrets file (the value read from stdin, not argv).
+record() { printf '%s' "$2" | "$PY" -c 'import json, sys; open(sys.argv[1], "a").write(json.dumps({"kind": sys.argv[2], "value": sys.stdin.read()}) + "\n")' "$BB_SECRETS_FILE" "$1"; }
 DB="sqlite://$TMP/bb.db"
 SERVER_PID=""
 RESULT=1
@@ -80,9 +95,9 @@ cleanup() {
     kill -KILL "$SERVER_PID" 2>/dev/null || true
     wait "$SERVER_PID" 2>/dev/null || true
   fi
-  if [ "$RESULT" -ne 0 ] && [ -f "$TMP/server.log" ]; then
-    printf '\n==> sdk: server log (last 60 lines of %s)\n' "$TMP/server.log" >&2
-    tail -n 60 "$TMP/server.log" >&2 || true
+  if [ "$RESULT" -ne 0 ] && [ -f "$SERVER_LOG" ]; then
+    printf '\n==> sdk: server log (last 60 lines of %s)\n' "$SERVER_LOG" >&2
+    tail -n 60 "$SERVER_LOG" >&2 || true
     printf '==> sdk: kept %s for inspection\n' "$TMP" >&2
   else
     rm -rf "$TMP"
@@ -90,9 +105,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-say "starting $BIN serve on 127.0.0.1:$PORT ($DB, $ENROLLEES sandbox enrollees, seed 7)"
-"$BIN" serve --bind "127.0.0.1:$PORT" --database-url "$DB" --sandbox-enrollees "$ENROLLEES" --seed 7 \
-  >"$TMP/server.log" 2>&1 </dev/null &
+say "starting $BIN serve on 127.0.0.1:$PORT ($DB, $ENROLLEES sandbox enrollees, seed 7, log filter ${BB_LOG_FILTER:-debug})"
+BLUEBUTTON__LOG__FILTER="${BB_LOG_FILTER:-debug}" BLUEBUTTON__LOG__FORMAT=json "$BIN" serve --bind "127.0.0.1:$PORT" --database-url "$DB" --sandbox-enrollees "$ENROLLEES" --seed 7 \
+  >"$SERVER_LOG" 2>&1 </dev/null &
 SERVER_PID=$!
 
 health() {
@@ -117,20 +132,22 @@ done
 say "server healthy after $(( $(date +%s) - started )) s"
 
 # --- a developer and the apps ----------------------------------------------------------------
+record password 'Sdk-test-passw0rd!'
 printf '%s\n' 'Sdk-test-passw0rd!' | "$BIN" admin create-developer --email sdk@example.org \
-  --organization "SDK Test" --password-stdin --database-url "$DB" >"$TMP/developer.json" 2>>"$TMP/admin.log" \
-  || { cat "$TMP/admin.log" >&2; die "admin create-developer failed"; }
+  --organization "SDK Test" --password-stdin --database-url "$DB" >"$TMP/developer.json" 2>>"$ADMIN_LOG" \
+  || { cat "$ADMIN_LOG" >&2; die "admin create-developer failed"; }
 
 # create_app NAME [extra flags…] → sets APP_ID and APP_SECRET
 create_app() {
   local name="$1"; shift
   local out
   out="$("$BIN" admin create-app --owner sdk@example.org --name "$name" --redirect-uri "$CALLBACK" \
-    --database-url "$DB" "$@" 2>>"$TMP/admin.log")" \
-    || { cat "$TMP/admin.log" >&2; die "admin create-app --name \"$name\" failed"; }
+    --database-url "$DB" "$@" 2>>"$ADMIN_LOG")" \
+    || { cat "$ADMIN_LOG" >&2; die "admin create-app --name \"$name\" failed"; }
   APP_ID="$("$PY" -c 'import json,sys; print(json.load(sys.stdin)["client_id"])' <<<"$out")"
   APP_SECRET="$("$PY" -c 'import json,sys; print(json.load(sys.stdin)["client_secret"])' <<<"$out")"
   [ -n "$APP_ID" ] && [ -n "$APP_SECRET" ] || die "admin create-app --name \"$name\": no client_id/client_secret in its output"
+  record client_secret "$APP_SECRET"
 }
 declare -A CRED
 for sdk in python node; do

@@ -32,6 +32,81 @@ pub struct Config {
     pub testclient: TestClientConfig,
     /// Production access: the business hours of the review team's clocks.
     pub access: AccessConfig,
+    /// Rate limits per token, application and client address.
+    pub rate_limit: RateLimitConfig,
+}
+
+/// `[rate_limit]`: requests per window for each kind of key (0 = no limit of that kind),
+/// counted by every server process on the database together.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RateLimitConfig {
+    /// Off: nothing is counted or refused (benchmarks, or limits kept by a gateway).
+    pub enabled: bool,
+    /// Window length in seconds.
+    pub window_secs: u32,
+    /// FHIR and userinfo calls per access token.
+    pub token: u32,
+    /// FHIR and userinfo calls per application (all its tokens).
+    pub app: u32,
+    /// FHIR calls per client address.
+    pub ip: u32,
+    /// OAuth endpoint calls (authorize, login, consent, token, revoke, introspect,
+    /// userinfo, connected apps) per client address.
+    pub oauth_ip: u32,
+    /// Token, revoke and introspect calls per authenticated OAuth client.
+    pub oauth_client: u32,
+    /// Portal form submissions (sign-in, sign-up, every POST) per client address.
+    pub portal_ip: u32,
+    /// How often each process adds its counts to the database and learns the others'.
+    pub sync_interval_ms: u64,
+    /// Proxies whose `X-Forwarded-For` names the client (addresses or CIDR blocks, e.g.
+    /// `["10.0.0.0/8"]`). Empty: the TCP peer is the client.
+    pub trusted_proxies: Vec<String>,
+}
+
+impl Default for RateLimitConfig {
+    /// Equal to `bb_domain::ratelimit::RateLimitSettings::default()` (a test checks it).
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            window_secs: 60,
+            token: 1200,
+            app: 60_000,
+            ip: 6000,
+            oauth_ip: 1200,
+            oauth_client: 6000,
+            portal_ip: 600,
+            sync_interval_ms: 250,
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
+
+impl RateLimitConfig {
+    /// The limiter's settings, or why not.
+    pub fn settings(&self) -> Result<bb_domain::ratelimit::RateLimitSettings, String> {
+        use bb_domain::ratelimit::{RateLimitSettings, TrustedProxies};
+        if self.window_secs == 0 {
+            return Err("[rate_limit] window_secs must be at least 1".into());
+        }
+        if !(10..=60_000).contains(&self.sync_interval_ms) {
+            return Err("[rate_limit] sync_interval_ms must be between 10 and 60000".into());
+        }
+        Ok(RateLimitSettings {
+            enabled: self.enabled,
+            window_secs: self.window_secs,
+            token: self.token,
+            app: self.app,
+            ip: self.ip,
+            oauth_ip: self.oauth_ip,
+            oauth_client: self.oauth_client,
+            portal_ip: self.portal_ip,
+            sync_interval: std::time::Duration::from_millis(self.sync_interval_ms),
+            trusted_proxies: TrustedProxies::parse(&self.trusted_proxies)
+                .map_err(|e| format!("[rate_limit] {e}"))?,
+        })
+    }
 }
 
 /// `[access]`
@@ -474,6 +549,36 @@ mod tests {
             bad.calendar(),
             Err("[access] open must be HH:MM, not \"9am\"".to_owned())
         );
+    }
+
+    #[test]
+    fn rate_limit_defaults_are_the_domain_defaults() {
+        assert_eq!(
+            RateLimitConfig::default().settings(),
+            Ok(bb_domain::ratelimit::RateLimitSettings::default())
+        );
+        let config = load(
+            None,
+            env(&[
+                ("BLUEBUTTON__RATE_LIMIT__TOKEN", "5"),
+                ("BLUEBUTTON__RATE_LIMIT__ENABLED", "false"),
+            ]),
+        )
+        .unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(
+            (config.rate_limit.token, config.rate_limit.enabled),
+            (5, false)
+        );
+        let bad = RateLimitConfig {
+            trusted_proxies: vec!["10.0.0.0/40".into()],
+            ..RateLimitConfig::default()
+        };
+        assert!(bad.settings().is_err_and(|e| e.contains("trusted_proxies")));
+        let bad = RateLimitConfig {
+            window_secs: 0,
+            ..RateLimitConfig::default()
+        };
+        assert!(bad.settings().is_err());
     }
 
     #[test]

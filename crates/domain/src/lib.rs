@@ -23,6 +23,7 @@ pub mod passwords;
 pub mod policy;
 pub mod policy_fetch;
 pub mod portal;
+pub mod ratelimit;
 pub mod testclient;
 pub mod totp;
 pub mod usage;
@@ -74,6 +75,8 @@ pub struct Services {
     pub usage: usage::Usage,
     /// The built-in test client's application and sessions.
     pub testclient: testclient::TestClient,
+    /// Rate limits per token, application and client address, shared through the store.
+    pub rate_limits: ratelimit::RateLimiter,
     deps: Arc<Deps>,
 }
 
@@ -101,6 +104,7 @@ impl Services {
             health: health::Health::new(deps.clone()),
             portal,
             usage: usage::Usage::new(deps.clone()),
+            rate_limits: ratelimit::RateLimiter::new(deps.clone()),
             mail,
             deps,
         }
@@ -142,6 +146,12 @@ impl Services {
     /// Serves the built-in test client at `/testclient/` or not (`[testclient] enabled`).
     pub fn with_testclient(mut self, enabled: bool) -> Self {
         self.testclient.set_enabled(enabled);
+        self
+    }
+
+    /// Uses these rate limits (`[rate_limit]`) instead of the defaults.
+    pub fn with_rate_limits(self, settings: ratelimit::RateLimitSettings) -> Self {
+        self.rate_limits.configure(settings);
         self
     }
 

@@ -29,6 +29,7 @@ mod error;
 mod oauth;
 mod orgs;
 mod portal;
+mod ratelimit;
 mod schema;
 mod tokens;
 mod url;
@@ -71,6 +72,7 @@ pub use orgs::{InvitationRow, MemberChange, MemberRow, MembershipRow};
 pub use portal::{
     AccountTokenRow, MailAttachment, NewMail, OutboxRow, PortalSessionRow, UserAuthRow,
 };
+pub use ratelimit::{RateCountRow, RateCountTotal};
 pub use schema::{MigrationReport, SchemaStatus};
 pub use tokens::AccessTokenRow;
 pub use url::{DatabaseUrl, DatabaseUrlError};

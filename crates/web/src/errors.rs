@@ -113,6 +113,31 @@ pub(crate) fn detail(status: StatusCode, message: impl Into<String>) -> Response
         .into_response()
 }
 
+/// The largest extractor rejection text re-rendered by [`json_rejections`].
+const REJECTION_TEXT_LIMIT: usize = 4096;
+
+/// Response mapper for the JSON APIs (`/v2/access/…`, `/v2/staff/…`): axum's extractors
+/// refuse a body or path they cannot parse (400 bad JSON or path value, 413 too large, 415
+/// not `application/json`, 422 wrong shape) with a `text/plain` body; here those become the
+/// API's own `{"detail": …}` with the same status and text, as the OpenAPI document says
+/// (schemathesis found the plain-text answers). Every other response passes unchanged.
+pub(crate) async fn json_rejections(response: Response) -> Response {
+    let plain = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"));
+    if !response.status().is_client_error() || !plain {
+        return response;
+    }
+    let status = response.status();
+    let text = axum::body::to_bytes(response.into_body(), REJECTION_TEXT_LIMIT)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_else(|_| "The request could not be read.".to_owned());
+    detail(status, text)
+}
+
 /// Fallback for unknown paths: BB2's `404 {"detail": "Not found."}`.
 pub(crate) async fn not_found() -> Response {
     detail(StatusCode::NOT_FOUND, "Not found.")

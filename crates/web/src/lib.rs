@@ -3,7 +3,8 @@
 //!
 //! [`router`] assembles the routes and the middleware stack, outermost first:
 //! panic catcher → request id and access log → header limits → body limit → timeout →
-//! security headers → routes.
+//! security headers → routes; the FHIR, OAuth and portal routes each have their rate-limit
+//! middleware ([`ratelimit`]) innermost.
 
 mod access_api;
 mod access_review_api;
@@ -17,6 +18,7 @@ pub mod oauth;
 pub mod pages;
 mod policy_change_api;
 pub mod portal;
+mod ratelimit;
 pub use middleware::RequestId;
 mod serve;
 mod state;
@@ -52,13 +54,33 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health::all))
         .route("/health/db", get(health::database))
         .route("/favicon.ico", get(favicon))
-        .merge(fhir::routes())
+        .merge(
+            fhir::routes().route_layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                ratelimit::fhir,
+            )),
+        )
         .merge(oauth::routes())
-        .merge(portal::routes())
-        .merge(access_api::routes())
-        .merge(access_review_api::routes())
-        .merge(golive_api::routes())
-        .merge(policy_change_api::routes())
+        .merge(
+            oauth::limited_routes().route_layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                ratelimit::oauth,
+            )),
+        )
+        .merge(
+            portal::routes().route_layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                ratelimit::portal,
+            )),
+        )
+        .merge(
+            Router::new()
+                .merge(access_api::routes())
+                .merge(access_review_api::routes())
+                .merge(golive_api::routes())
+                .merge(policy_change_api::routes())
+                .layer(axum::middleware::map_response(errors::json_rejections)),
+        )
         .merge(docs::routes())
         .merge(testclient::routes())
         .merge(pages::static_routes())

@@ -376,7 +376,7 @@ pub(super) fn token_in(
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port();
-    let mut server = command()
+    let mut server = super::unthrottled(&mut command())
         .args([
             "serve",
             "--bind",

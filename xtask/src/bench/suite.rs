@@ -20,7 +20,8 @@
 //! Everything runs on 127.0.0.1, each load for `--seconds` (default 10). PostgreSQL
 //! databases are created with unique names through `--postgres` (an admin URL, default
 //! `postgres://postgres@127.0.0.1:5432/postgres`) and dropped afterwards. Rate limits are
-//! not in play: the load comes from one address with one token.
+//! raised out of reach ([`super::unthrottled`]): the load comes from one address with one
+//! token; the limiter still counts, so its cost is in the figures.
 
 use super::load::fixed_rate;
 use super::oauth::token_in;
@@ -715,7 +716,7 @@ fn start_server(
     enrollees: u32,
 ) -> anyhow::Result<(Child, f64)> {
     let started = Instant::now();
-    let mut child = Command::new(binary)
+    let mut child = super::unthrottled(&mut Command::new(binary))
         .current_dir(work)
         .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
         .env("BLUEBUTTON_DATABASE_URL", url)

@@ -18,6 +18,7 @@ pub async fn run(config: &Config) -> Result<(), CliError> {
     let url = open::database_url(config)?;
     let mail_setup = open::mail_setup(config)?;
     let calendar = config.access.calendar().map_err(CliError::Failed)?;
+    let rate_limits = config.rate_limit.settings().map_err(CliError::Failed)?;
     let listener = bind(&config.server.bind).await?;
     let local = listener
         .local_addr()
@@ -25,7 +26,8 @@ pub async fn run(config: &Config) -> Result<(), CliError> {
     let (store, report) = open::store(config, &url).await?;
     let services = open::services(store.clone());
     let services = open::with_oauth(config, services).await?;
-    let services = open::with_mail(config, services, mail_setup);
+    let services = open::with_mail(config, services, mail_setup).with_rate_limits(rate_limits);
+    replica_warnings(config, &report);
     services.access.set_calendar(calendar);
     services
         .access
@@ -108,6 +110,24 @@ pub async fn run(config: &Config) -> Result<(), CliError> {
             "the server stopped with an error: {e}"
         ))),
         Err(e) => Err(CliError::Failed(format!("the server task failed: {e}"))),
+    }
+}
+
+/// On PostgreSQL several processes may serve one database (replicas). What each process
+/// would otherwise make up for itself must then come from the configuration: say so.
+fn replica_warnings(config: &Config, report: &bb_store::MigrationReport) {
+    if report.backend != "postgres" {
+        return;
+    }
+    if config.oauth.signing_key_files.is_empty() {
+        tracing::warn!(
+            "[oauth] signing_key_files is empty: this process signs ID tokens with its own ephemeral key; replicas must share key files (see docs/operators.md)"
+        );
+    }
+    if config.testclient.enabled {
+        tracing::warn!(
+            "[testclient] is enabled: its secret and sessions live in this process only; with replicas disable it or route /testclient/ to one process (see docs/operators.md)"
+        );
     }
 }
 

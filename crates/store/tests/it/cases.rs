@@ -848,3 +848,4 @@ pub use crate::audit_cases::{
     records_before_the_chain_are_chained_by_migrate,
 };
 pub use crate::change_cases::policy_changes_are_reviewed_and_publish_on_approval_only;
+pub use crate::ratelimit_cases::rate_counts_add_up_and_return_totals;

@@ -14,6 +14,7 @@ mod change_cases;
 mod oauth_cases;
 mod orgs_apps_cases;
 mod portal_cases;
+mod ratelimit_cases;
 mod usage_cases;
 
 /// Generates one test per case and backend.
@@ -80,4 +81,5 @@ contract!(
     audit_chain_stays_continuous_under_concurrent_appends,
     audit_events_are_append_only,
     records_before_the_chain_are_chained_by_migrate,
+    rate_counts_add_up_and_return_totals,
 );

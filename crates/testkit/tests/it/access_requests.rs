@@ -972,3 +972,80 @@ async fn documents_get_the_engine_report_beside_them_or_say_why_not() {
     assert_eq!(console, bb_testkit::portal::report_summary(&mine));
     assert_eq!(console, bb_testkit::portal::report_summary(&self_service));
 }
+
+/// Found by schemathesis (tests/schemathesis): a body or path value axum's extractors refuse
+/// was answered in `text/plain`, which the OpenAPI document does not allow. Each now answers
+/// with the same status as the API's `{"detail": …}` JSON, and the document names it.
+#[tokio::test]
+async fn refused_bodies_and_path_values_get_json_details_with_documented_statuses() {
+    let app = spawn_app().await;
+    let cases: [(&str, &str, Option<&str>, &str, u16); 5] = [
+        ("POST", "/v2/access/requests", None, "", 415),
+        (
+            "POST",
+            "/v2/access/requests",
+            Some("application/json"),
+            "\u{0}",
+            400,
+        ),
+        (
+            "POST",
+            "/v2/access/requests",
+            Some("application/json"),
+            r#"{"attestations": [784]}"#,
+            422,
+        ),
+        (
+            "POST",
+            "/v2/access/organizations/o/terms",
+            Some("application/json"),
+            r#"{"version": -9223372036854775809}"#,
+            422,
+        ),
+        (
+            "POST",
+            "/v2/access/requests/r/concerns/9223372036854775808/resolve",
+            None,
+            "",
+            400,
+        ),
+    ];
+    let doc: serde_json::Value = app.get("/docs/openapi.json").await.json().await.unwrap();
+    for (method, path, content_type, body, status) in cases {
+        let mut req = app
+            .client
+            .request(method.parse().unwrap(), app.url(path))
+            .body(body.to_owned());
+        if let Some(ct) = content_type {
+            req = req.header("content-type", ct);
+        }
+        let resp = req.send().await.unwrap();
+        assert_eq!(resp.status().as_u16(), status, "{method} {path} {body:?}");
+        assert_eq!(
+            resp.headers()["content-type"],
+            "application/json",
+            "{method} {path} {body:?}"
+        );
+        let json: serde_json::Value = resp.json().await.unwrap();
+        assert!(
+            json["detail"].as_str().is_some_and(|d| !d.is_empty()),
+            "{method} {path}: {json}"
+        );
+        let template = if path.contains("/concerns/") {
+            "/v2/access/requests/{id}/concerns/{concern}/resolve"
+        } else if path.contains("/terms") {
+            "/v2/access/organizations/{org}/terms"
+        } else {
+            path
+        };
+        let documented = &doc["paths"][template][method.to_lowercase()]["responses"];
+        assert!(
+            documented[status.to_string()].is_object() && documented["401"].is_object(),
+            "{method} {template}: {status} and 401 documented: {documented}"
+        );
+    }
+    // A JSON answer of the API itself is left as it is.
+    let resp = app.get("/v2/access/terms").await;
+    assert_eq!(resp.status().as_u16(), 401);
+    assert_eq!(resp.headers()["content-type"], "application/json");
+}

@@ -20,6 +20,7 @@ mod policy_check;
 mod portal;
 mod portal_apps;
 mod portal_orgs;
+mod ratelimit;
 mod sdk;
 mod services;
 mod smtp_mail;

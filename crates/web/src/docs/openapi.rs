@@ -195,6 +195,36 @@ fn build() -> Value {
                 paths.insert(alias.into(), item);
             }
         }
+        for (path, item) in paths.iter_mut() {
+            let Some(ops) = item.as_object_mut() else {
+                continue;
+            };
+            // Rate-limited routes (crate::ratelimit): FHIR answers an OperationOutcome,
+            // the OAuth endpoints an OAuth error body.
+            let limited = if path.starts_with("/v2/fhir/") {
+                Some("application/fhir+json")
+            } else if (path.starts_with("/v2/o/") || path.starts_with("/v2/connect/userinfo"))
+                && !path.contains(".well-known")
+            {
+                Some("application/json")
+            } else {
+                None
+            };
+            if let Some(media) = limited {
+                for op in ops.values_mut().filter_map(Value::as_object_mut) {
+                    document_rate_limit(op, media);
+                }
+            }
+            if path.starts_with("/v2/access/") || path.starts_with("/v2/staff/") {
+                for op in ops.values_mut().filter_map(Value::as_object_mut) {
+                    document_api_errors(op);
+                }
+            } else if path.starts_with("/v2/o/authorize/")
+                && let Some(op) = ops.get_mut("post").and_then(Value::as_object_mut)
+            {
+                document_form_rejection(op);
+            }
+        }
         paths.insert(
             "/docs/openapi/".into(),
             json!({"get": {
@@ -208,6 +238,104 @@ fn build() -> Value {
         );
     }
     doc
+}
+
+/// The 429 of a rate-limited operation, with `Retry-After` and the `X-RateLimit-*`
+/// headers (docs/security.md, item 5).
+fn document_rate_limit(op: &mut Map<String, Value>, media: &str) {
+    let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let integer =
+        |description: &str| json!({"description": description, "schema": {"type": "integer"}});
+    responses.entry("429").or_insert_with(|| {
+        json!({
+            "description": "Too many requests: a rate limit (per token, application, client address or OAuth client) is spent until the window ends.",
+            "headers": {
+                "Retry-After": integer("Seconds until the request may be sent again."),
+                "X-RateLimit-Limit": integer("Requests allowed in the window."),
+                "X-RateLimit-Remaining": integer("Requests left in the window."),
+                "X-RateLimit-Reset": integer("Seconds until the window ends."),
+            },
+            "content": {media: {}},
+        })
+    });
+}
+
+/// `{"detail": …}` as the body of a JSON API response.
+fn detail_response(description: &str) -> Value {
+    json!({
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DetailBody"}}},
+    })
+}
+
+/// The answers every operation of the session-authenticated JSON APIs (`/v2/access/…`,
+/// `/v2/staff/…`) can give besides its own, each `{"detail": …}`
+/// (`errors::json_rejections`): 401 without a signed-in portal session; with a JSON body,
+/// 400 (not JSON), 413 (over the limit), 415 (not `application/json`) and 422 (not the
+/// documented shape); with path parameters, 400 (a value not of its type). A 400 the
+/// operation documents with another body (form problems) then allows either.
+/// schemathesis found each undocumented (tests/schemathesis).
+fn document_api_errors(op: &mut Map<String, Value>) {
+    let json_body = op
+        .get("requestBody")
+        .and_then(|b| b.get("content"))
+        .and_then(|c| c.get("application/json"))
+        .is_some();
+    let path_params = op
+        .get("parameters")
+        .and_then(Value::as_array)
+        .is_some_and(|ps| ps.iter().any(|p| p["in"] == "path"));
+    let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let mut add = |status: &str, description: &str| {
+        responses
+            .entry(status)
+            .or_insert_with(|| detail_response(description));
+    };
+    add("401", "Not signed in to the developer portal.");
+    if json_body {
+        add("413", "The body is over the limit.");
+        add("415", "The body is not `Content-Type: application/json`.");
+        add("422", "The JSON does not have the documented shape.");
+    }
+    if json_body || path_params {
+        let detail = json!({"$ref": "#/components/schemas/DetailBody"});
+        let bad = responses.entry("400").or_insert_with(|| {
+            detail_response("The body is not JSON, or a path value is not of its type.")
+        });
+        let mut widened = false;
+        if let Some(schema) = bad
+            .get_mut("content")
+            .and_then(|c| c.get_mut("application/json"))
+            .and_then(|j| j.get_mut("schema"))
+            && *schema != detail
+        {
+            let own = schema.take();
+            *schema = json!({"anyOf": [own, detail]});
+            widened = true;
+        }
+        if let (true, Some(Value::String(text))) = (widened, bad.get_mut("description")) {
+            text.push_str(
+                " Or `{\"detail\"}`: the body is not JSON, or a path value is not of its type.",
+            );
+        }
+    }
+}
+
+/// The authorization endpoint's form posts refuse another media type with axum's plain
+/// text 415 (a browser always sends the form encoded); schemathesis found it undocumented.
+fn document_form_rejection(op: &mut Map<String, Value>) {
+    if let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) {
+        responses.entry("415").or_insert_with(|| {
+            json!({
+                "description": "The body is not `application/x-www-form-urlencoded`.",
+                "content": {"text/plain": {"schema": {"type": "string"}}},
+            })
+        });
+    }
 }
 
 /// What a scope grants, for the security scheme's scope list.

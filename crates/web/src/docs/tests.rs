@@ -178,3 +178,52 @@ fn the_document_is_openapi_3_1_with_operations_responses_and_resolvable_refs() {
         );
     }
 }
+
+/// schemathesis (tests/schemathesis) found these answers undocumented: 401 without a
+/// portal session on every session API operation, axum's body and path rejections, and the
+/// authorization form posts' 415. Each is in the document now, with the API's error body.
+#[test]
+fn session_api_operations_document_401_and_the_body_and_path_rejections() {
+    let doc = document();
+    let detail = serde_json::json!({"$ref": "#/components/schemas/DetailBody"});
+    let allows_detail = |response: &Value| {
+        let schema = &response["content"]["application/json"]["schema"];
+        *schema == detail
+            || schema["anyOf"]
+                .as_array()
+                .is_some_and(|alts| alts.contains(&detail))
+    };
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        if !(path.starts_with("/v2/access/") || path.starts_with("/v2/staff/")) {
+            continue;
+        }
+        for (method, op) in item.as_object().unwrap() {
+            let responses = &op["responses"];
+            assert!(allows_detail(&responses["401"]), "{method} {path}: 401");
+            if op["requestBody"]["content"]["application/json"].is_object() {
+                for status in ["400", "413", "415", "422"] {
+                    assert!(
+                        allows_detail(&responses[status]),
+                        "{method} {path}: {status} {}",
+                        responses[status]
+                    );
+                }
+            }
+            let path_params = op["parameters"]
+                .as_array()
+                .is_some_and(|ps| ps.iter().any(|p| p["in"] == "path"));
+            if path_params {
+                assert!(allows_detail(&responses["400"]), "{method} {path}: 400");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 30, "only {checked} session API operations");
+    for path in ["/v2/o/authorize/", "/v2/o/authorize/{id}/"] {
+        assert!(
+            doc["paths"][path]["post"]["responses"]["415"]["content"]["text/plain"].is_object(),
+            "POST {path}: 415"
+        );
+    }
+}

@@ -3,11 +3,14 @@
 //! (`access_token=`) is refused with 400, as BB2 does; a missing, unknown, expired or
 //! revoked token is 401 with DRF's message and a `WWW-Authenticate: Bearer` challenge.
 //! A checked token's application and enrollee go into the request's usage slot (see
-//! `usage.rs`), so the answer is counted for that app.
+//! `usage.rs`), so the answer is counted for that app. On rate-limited routes the token
+//! is counted against its limit before the lookup, and its application after it (a 429
+//! from either; see `crate::ratelimit`).
 
 use crate::AppState;
 use crate::errors::detail;
 use crate::fhir::usage::UsageSlot;
+use crate::ratelimit::RateSlot;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -62,8 +65,17 @@ impl FromRequestParts<AppState> for Patient {
             }
             _ => return Err(unauthorized()),
         };
+        let limits = parts.extensions.get::<RateSlot>().cloned();
+        if let Some(limits) = &limits {
+            limits.hit_token(token)?;
+        }
         match state.services.fhir.authenticate(token).await {
             Ok(context) => {
+                if let Some(limits) = &limits
+                    && let Some(application_id) = &context.bearer().application_id
+                {
+                    limits.hit_app(application_id)?;
+                }
                 if let Some(slot) = parts.extensions.get::<UsageSlot>()
                     && let Some(application_id) = &context.bearer().application_id
                 {

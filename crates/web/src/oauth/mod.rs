@@ -28,7 +28,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::Value;
 
-/// Every route of the authorization server.
+/// The discovery documents and the JWKS (not rate limited: small, cacheable, no state).
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route(
@@ -48,7 +48,12 @@ pub fn routes() -> Router<AppState> {
             get(smart_configuration),
         )
         .route("/.well-known/jwks.json", get(jwks))
-        .merge(flow::routes())
+}
+
+/// The authorization server's endpoints, rate limited per client address (and per OAuth
+/// client, token and app where those are known; see `crate::ratelimit`).
+pub fn limited_routes() -> Router<AppState> {
+    flow::routes()
         .merge(token::routes())
         .merge(userinfo::routes())
         .merge(enrollee::routes())

@@ -197,8 +197,15 @@ struct ClientCall {
 
 impl ClientCall {
     async fn read(state: &AppState, request: Request) -> Result<Self, Response> {
+        let limits = request
+            .extensions()
+            .get::<crate::ratelimit::RateSlot>()
+            .cloned();
         let (headers, pairs) = form(state, request).await?;
         let client = credentials(&headers, &pairs)?;
+        if let (Some(limits), Some(client_id)) = (&limits, &client.client_id) {
+            limits.client_call(client_id)?;
+        }
         Ok(Self {
             headers,
             pairs,

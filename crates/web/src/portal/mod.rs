@@ -63,3 +63,14 @@ pub fn routes() -> Router<AppState> {
 pub fn upload_limit_for(path: &str) -> Option<usize> {
     access::upload_limit_for(path).or_else(|| policy::upload_limit_for(path))
 }
+
+/// The page of a refused form submission (429): too many from this address.
+pub(crate) fn too_many_requests(message: &str) -> axum::response::Response {
+    views::notice(
+        axum::http::StatusCode::TOO_MANY_REQUESTS,
+        views::Nav::default(),
+        "Too many requests",
+        &[message],
+        None,
+    )
+}
