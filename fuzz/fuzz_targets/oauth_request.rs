@@ -53,10 +53,10 @@ fn grammar(text: &str) {
     let own = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
     let legal = (43..=128).contains(&verifier.len());
     assert_eq!(pkce::verify(verifier, &own), legal);
-    if let Ok(stripped) = pkce::parse_challenge(Some(challenge), Some("S256")) {
-        if stripped != own {
-            assert!(!pkce::verify(verifier, &stripped));
-        }
+    if let Ok(stripped) = pkce::parse_challenge(Some(challenge), Some("S256"))
+        && stripped != own
+    {
+        assert!(!pkce::verify(verifier, &stripped));
     }
 }
 
