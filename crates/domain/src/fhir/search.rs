@@ -176,12 +176,16 @@ fn eob_types(text: &str) -> Result<Vec<RecordType>, SearchError> {
     let mut types = Vec::new();
     for part in text.split(',') {
         let part = part.trim();
-        let code = if part.len() > EOB_TYPE_SYSTEM.len()
-            && part[..EOB_TYPE_SYSTEM.len()].eq_ignore_ascii_case(EOB_TYPE_SYSTEM)
-        {
-            &part[EOB_TYPE_SYSTEM.len()..]
-        } else {
-            part
+        // `get`, not indexing: the value is the client's text, and byte 57 may fall inside
+        // a multi-byte character (found by the `fhir_search` fuzz target).
+        let code = match part.get(..EOB_TYPE_SYSTEM.len()) {
+            Some(head)
+                if part.len() > EOB_TYPE_SYSTEM.len()
+                    && head.eq_ignore_ascii_case(EOB_TYPE_SYSTEM) =>
+            {
+                &part[EOB_TYPE_SYSTEM.len()..]
+            }
+            _ => part,
         };
         let record = match code.to_ascii_lowercase().as_str() {
             "carrier" => RecordType::Carrier,
@@ -305,6 +309,27 @@ mod tests {
                 .unwrap()
                 .types,
             None
+        );
+    }
+
+    #[test]
+    fn a_type_with_a_multibyte_character_where_the_system_would_end_is_refused() {
+        // fuzz/regressions/fhir_search/crash-250ffa…: slicing the value at byte 57 fell
+        // inside a character and panicked (a 500 for any client).
+        let value = format!(
+            "https://sourcescoms.gov/resources/codesystem{}\u{fffd}ype|carr",
+            "x".repeat(12)
+        );
+        assert!(value.get(..EOB_TYPE_SYSTEM.len()).is_none());
+        let err = eob(&p(&[("type", &value)])).unwrap_err();
+        assert_eq!(err.0, "the type parameter value is not valid");
+        for value in ["é".repeat(40), format!("{}é,pde", &EOB_TYPE_SYSTEM[..56])] {
+            assert!(eob(&p(&[("type", &value)])).is_err(), "{value}");
+        }
+        let upper = format!("{}PDE", EOB_TYPE_SYSTEM.to_uppercase());
+        assert_eq!(
+            eob(&p(&[("type", &upper)])).unwrap().types,
+            Some(vec![RecordType::Pde])
         );
     }
 

@@ -466,18 +466,7 @@ impl Fhir {
         let now = self.deps.clock.now();
         let newest = resources.iter().map(|(_, u)| *u).max().unwrap_or(ms(now));
         let updated = DateTime::from_timestamp_millis(newest).unwrap_or(now);
-        let mut query: Vec<(String, String)> = forced
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), v.clone()))
-            .collect();
-        for (k, v) in params {
-            let skip = matches!(k.as_str(), "startIndex" | "_count" | "count" | "_format")
-                || forced.iter().any(|(f, _)| f == k)
-                || query.iter().any(|(q, qv)| q == k && qv == v);
-            if !skip {
-                query.push((k.clone(), v.clone()));
-            }
-        }
+        let query = link_query(forced, params);
         let size: usize = resources.iter().map(|(r, _)| r.len() + 16).sum();
         let mut out = Vec::with_capacity(size + 1024);
         object(&mut out, |o| {
@@ -503,6 +492,26 @@ impl Fhir {
         });
         out
     }
+}
+
+/// The query a search's paging links repeat: `forced` (the parameters the patient context
+/// imposes), then the client's parameters less paging, `_format` and the forced ones, a
+/// pair given twice kept once at its last place (the last value of a single-valued
+/// parameter such as `type` is the one that applies, so it must stay last).
+pub fn link_query(forced: &[(&str, String)], params: &[(String, String)]) -> Vec<(String, String)> {
+    let mut query: Vec<(String, String)> = forced
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), v.clone()))
+        .collect();
+    for (k, v) in params {
+        let skip = matches!(k.as_str(), "startIndex" | "_count" | "count" | "_format")
+            || forced.iter().any(|(f, _)| f == k);
+        if !skip {
+            query.retain(|(q, qv)| !(q == k && qv == v));
+            query.push((k.clone(), v.clone()));
+        }
+    }
+    query
 }
 
 /// The numbers the paging links need.
@@ -540,26 +549,46 @@ fn paging_links(
     query: &[(String, String)],
     p: LinkPaging,
 ) {
-    let count = p.count.max(1);
-    let mut add = |relation: &str, start: u64| {
-        let url = link_url(base, resource_type, query, start, p.count);
+    let paging = search::Paging {
+        count: p.count,
+        start_index: p.start,
+    };
+    for (relation, url) in paging_link_urls(base, resource_type, query, p.total, paging) {
         a.obj(|l| {
             l.str("relation", relation).str("url", &url);
         });
-    };
-    add("first", 0);
-    if p.start + u64::from(count) < p.total {
-        add("next", p.start + u64::from(count));
     }
-    if p.start > 0 {
-        add("previous", p.start.saturating_sub(u64::from(count)));
+}
+
+/// The paging links of a page of `total` entries, in BFD's order: `first`, `next` (when
+/// more follow), `previous` (when not at the start), `last`; each URL repeats `query`
+/// (see [`link_query`]) and ends with `startIndex` and `_count`.
+pub fn paging_link_urls(
+    base: &str,
+    resource_type: &str,
+    query: &[(String, String)],
+    total: u64,
+    paging: search::Paging,
+) -> Vec<(&'static str, String)> {
+    let step = u64::from(paging.count.max(1));
+    let start = paging.start_index;
+    let url = |start: u64| link_url(base, resource_type, query, start, paging.count);
+    let mut links = vec![("first", url(0))];
+    // `startIndex` may be anything up to u64::MAX when the result is empty.
+    let next = start.saturating_add(step);
+    if next < total {
+        links.push(("next", url(next)));
     }
-    let last = if p.total == 0 {
+    if start > 0 {
+        links.push(("previous", url(start.saturating_sub(step))));
+    }
+    let last = if total == 0 {
         0
     } else {
-        (p.total - 1) / u64::from(count) * u64::from(count)
+        (total - 1) / step * step
     };
-    add("last", last);
+    links.push(("last", url(last)));
+    links
 }
 
 /// Percent-encodes a query component (RFC 3986 unreserved characters kept).
@@ -575,8 +604,9 @@ fn encode(text: &str) -> String {
     out
 }
 
-/// The slice of `total` entries a page covers; BFD's 400 when `startIndex` is past the end.
-fn page_of(total: u64, paging: search::Paging) -> Result<std::ops::Range<usize>, FhirError> {
+/// The slice of `total` entries a page covers; BFD's 400 when `startIndex` is past the end
+/// of a non-empty result (an empty one is an empty page whatever `startIndex` says).
+pub fn page_of(total: u64, paging: search::Paging) -> Result<std::ops::Range<usize>, FhirError> {
     if total > 0 && paging.start_index >= total {
         return Err(FhirError::Invalid(format!(
             "Value for startIndex ({}) must be less than than result size ({total})",
@@ -584,8 +614,13 @@ fn page_of(total: u64, paging: search::Paging) -> Result<std::ops::Range<usize>,
         )));
     }
     let start = usize::try_from(paging.start_index.min(total)).unwrap_or(usize::MAX);
-    let end = usize::try_from((paging.start_index + u64::from(paging.count)).min(total))
-        .unwrap_or(usize::MAX);
+    let end = usize::try_from(
+        paging
+            .start_index
+            .saturating_add(u64::from(paging.count))
+            .min(total),
+    )
+    .unwrap_or(usize::MAX);
     Ok(start..end.max(start))
 }
 
@@ -692,6 +727,85 @@ mod tests {
         assert!(text.contains("startIndex=0&_count=10\"},{\"relation\":\"next\""));
         assert!(text.contains("\"relation\":\"last\",\"url\":\"https://h/v2/fhir/ExplanationOfBenefit?patient=-5&startIndex=20&_count=10\""));
         assert_eq!(encode("a b|c/d"), "a%20b%7Cc%2Fd");
+    }
+
+    /// The query of a paging link, parsed as the server parses a search.
+    fn search_of(url: &str) -> search::EobSearch {
+        let query = url.split_once('?').map(|(_, q)| q).unwrap_or_default();
+        let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .collect();
+        search::eob(&pairs).unwrap()
+    }
+
+    #[test]
+    fn a_huge_start_index_on_an_empty_result_pages_without_overflow() {
+        // fuzz/regressions/fhir_search/start-index-overflow-on-empty-result: startIndex
+        // near u64::MAX with no match overflowed `start + count` (a panic, so a 500, in a
+        // build with overflow checks).
+        let p = search::Paging {
+            count: 10,
+            start_index: u64::MAX,
+        };
+        assert_eq!(page_of(0, p).ok(), Some(0..0));
+        let links = paging_link_urls("https://h/v2/fhir/", "Coverage", &[], 0, p);
+        let relations: Vec<&str> = links.iter().map(|(r, _)| *r).collect();
+        assert_eq!(relations, ["first", "previous", "last"]);
+        assert!(
+            links[1]
+                .1
+                .ends_with(&format!("startIndex={}&_count=10", u64::MAX - 10))
+        );
+        assert!(page_of(5, p).is_err());
+    }
+
+    #[test]
+    fn paging_links_keep_the_search_when_a_parameter_is_repeated() {
+        // fuzz/regressions/fhir_search/repeated-type-changes-paging-links: with
+        // `type=carrier&type=pde&type=carrier` the search is for carrier claims (the last
+        // value applies), but the links kept the first `carrier` and dropped the repeat, so
+        // every link searched Part D events instead.
+        let params: Vec<(String, String)> = [
+            ("type", "carrier"),
+            ("_lastUpdated", "gt2020-01-01"),
+            ("type", "pde"),
+            ("type", "carrier"),
+            ("_lastUpdated", "gt2020-01-01"),
+            ("_count", "10"),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+        let asked = search::eob(&params).unwrap();
+        assert_eq!(asked.types, Some(vec![RecordType::Carrier]));
+        let query = link_query(&[("patient", "-5".to_owned())], &params);
+        assert_eq!(
+            query,
+            [
+                ("patient", "-5"),
+                ("type", "pde"),
+                ("type", "carrier"),
+                ("_lastUpdated", "gt2020-01-01")
+            ]
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        );
+        let links = paging_link_urls(
+            "https://h/v2/fhir/",
+            "ExplanationOfBenefit",
+            &query,
+            25,
+            asked.paging,
+        );
+        assert_eq!(links.len(), 3);
+        for (relation, url) in links {
+            let again = search_of(&url);
+            assert_eq!(again.types, asked.types, "{relation}: {url}");
+            assert_eq!(
+                again.last_updated,
+                asked.last_updated[..1],
+                "{relation}: {url}"
+            );
+        }
     }
 
     #[test]
