@@ -4,7 +4,7 @@
 
 use bb_claims::Decimal;
 use bb_fhir::json::{Arr, Obj};
-use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, SecondsFormat, Timelike, Utc};
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
@@ -20,13 +20,57 @@ pub fn ccw_url(variable: &str) -> String {
 }
 
 /// `meta.lastUpdated` as HAPI writes it: milliseconds and a `+00:00` offset.
+///
+/// Written by hand for years 0–9999 (chrono's formatter, parsing its pattern on every call,
+/// was 1.7 % of the server's CPU under EOB search: docs/benchmarks.md, issue 11); chrono
+/// writes the rest, and a test keeps the two equal.
 pub fn instant(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Millis, false)
+    let d = t.date_naive();
+    if !(0..=9999).contains(&d.year()) {
+        return t.to_rfc3339_opts(SecondsFormat::Millis, false);
+    }
+    let time = t.time();
+    let millis = (time.nanosecond() / 1_000_000).min(999);
+    let mut out = String::with_capacity(29);
+    push_date(&mut out, d);
+    out.push('T');
+    push_digits(&mut out, time.hour(), 2);
+    out.push(':');
+    push_digits(&mut out, time.minute(), 2);
+    out.push(':');
+    push_digits(&mut out, time.second(), 2);
+    out.push('.');
+    push_digits(&mut out, millis, 3);
+    out.push_str("+00:00");
+    out
 }
 
-/// A FHIR date, `YYYY-MM-DD`.
+/// A FHIR date, `YYYY-MM-DD` (by hand for years 0–9999, like [`instant`]).
 pub fn date(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
+    if !(0..=9999).contains(&d.year()) {
+        return d.format("%Y-%m-%d").to_string();
+    }
+    let mut out = String::with_capacity(10);
+    push_date(&mut out, d);
+    out
+}
+
+/// `YYYY-MM-DD` of a date whose year is 0–9999.
+fn push_date(out: &mut String, d: NaiveDate) {
+    push_digits(out, d.year().unsigned_abs(), 4);
+    out.push('-');
+    push_digits(out, d.month(), 2);
+    out.push('-');
+    push_digits(out, d.day(), 2);
+}
+
+/// `value` in exactly `width` decimal digits (zero-padded; `value` must fit).
+fn push_digits(out: &mut String, value: u32, width: u32) {
+    let mut div = 10u32.pow(width.saturating_sub(1));
+    while div > 0 {
+        out.push(char::from(b'0' + ((value / div) % 10) as u8));
+        div /= 10;
+    }
 }
 
 /// The display of a code of a CCW variable as BFD gives it: the codebook label when
@@ -192,6 +236,35 @@ pub fn ccw_label(variable: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hand_written_dates_and_instants_equal_chronos() {
+        // Every day of years 0–9999 sampled densely, the edges, and times with every
+        // millisecond shape (0, 1, 2 and 3 digits; leap seconds' 1000+ ms clamp to 999).
+        let mut day = NaiveDate::from_ymd_opt(0, 1, 1).unwrap();
+        let last = NaiveDate::from_ymd_opt(9999, 12, 31).unwrap();
+        let mut n = 0u64;
+        while day <= last {
+            assert_eq!(date(day), day.format("%Y-%m-%d").to_string());
+            let ms = [0u32, 7, 45, 999][(n % 4) as usize];
+            let t = day
+                .and_hms_milli_opt((n % 24) as u32, (n % 60) as u32, ((n / 7) % 60) as u32, ms)
+                .unwrap()
+                .and_utc();
+            assert_eq!(instant(t), t.to_rfc3339_opts(SecondsFormat::Millis, false));
+            n += 1;
+            day = day + chrono::Days::new(1 + n % 13);
+        }
+        assert!(n > 250_000);
+        for far in [
+            NaiveDate::from_ymd_opt(-1, 12, 31).unwrap(),
+            NaiveDate::from_ymd_opt(10_000, 1, 1).unwrap(),
+        ] {
+            assert_eq!(date(far), far.format("%Y-%m-%d").to_string());
+            let t = far.and_hms_opt(1, 2, 3).unwrap().and_utc();
+            assert_eq!(instant(t), t.to_rfc3339_opts(SecondsFormat::Millis, false));
+        }
+    }
 
     #[test]
     fn instants_and_displays() {
