@@ -12,9 +12,11 @@ PKCE verifiers, client secrets, passwords, cookies, TOTP secrets, e-mailed link 
 the MBIs, names, birth dates and claim ids of the FHIR responses read.
 
 Each value is looked for as written, URL-encoded (quote and quote_plus) and JSON-escaped,
-case-insensitively. Names and birth dates are matched as whole tokens (not inside a longer
-word or date-time: "1950-03-04T…" is a timestamp, not the birth date); every other kind as
-a substring. Values shorter than MIN_LENGTH (6) characters are skipped — a 5-character
+case-insensitively. Names, birth dates and values made only of digits (claim identifiers
+such as a Part D event number) are matched as whole tokens (not inside a longer word,
+number or date-time: "1950-03-04T…" is a timestamp, not the birth date, and the digits of a
+claim number inside "0.000041612" are a duration — CI met exactly that); every other kind
+as a substring. Values shorter than MIN_LENGTH (6) characters are skipped — a 5-character
 string turns up by chance in a megabyte of log — except names and birth dates, which as
 whole tokens are checked from MIN_TOKEN_LENGTH (4) characters (shorter names, "Al", "Lee",
 are ordinary words). TOTP codes (kind totp_code) are recorded but not looked for: six
@@ -103,7 +105,7 @@ def scan_line(line, index):
         for needle, kind, suite, label in candidates:
             if not low.startswith(needle, i):
                 continue
-            if kind in WHOLE_TOKEN_KINDS:
+            if kind in WHOLE_TOKEN_KINDS or needle.isdigit():
                 end = i + len(needle)
                 if (i > 0 and is_word(low[i - 1])) or (end < len(low) and is_word(low[end])):
                     continue
@@ -166,9 +168,11 @@ def self_test():
     birth = "1948-07-15"
     name = "Zelinda"
     claim = "carrier-10023400567"
+    number = "4161298"
     secrets = [
         ("access_token", token), ("mbi", mbi), ("birth_date", birth), ("name", name),
         ("claim_id", claim), ("password", "abc12"),  # too short: skipped, never matched
+        ("claim_identifier", number),
     ]
     log = [
         '{"level":"INFO","message":"request","route":"/v2/fhir/Patient/{id}","status":200}',  # 1 clean
@@ -182,10 +186,12 @@ def self_test():
         f'{{"message":"patient {name} signed in"}}',  # 9 name as a whole token
         f'{{"message":"claim","id":"{claim}"}}',  # 10 claim id
         '{"message":"abc12 is short"}',  # 11 the skipped short value: no finding
+        f'{{"elapsed_secs":0.00{number}3}}',  # 12 digits inside a longer number: no finding
+        f'{{"message":"claim number {number} read"}}',  # 13 a numeric claim id, whole token
     ]
     expected = {
         (2, "access_token"), (3, "access_token"), (4, "access_token"), (5, "mbi"),
-        (7, "birth_date"), (9, "name"), (10, "claim_id"),
+        (7, "birth_date"), (9, "name"), (10, "claim_id"), (13, "claim_identifier"),
     }
     with tempfile.TemporaryDirectory() as d:
         with open(os.path.join(d, "planted-secrets.jsonl"), "w", encoding="utf-8") as f:
@@ -225,7 +231,7 @@ def self_test():
         return 1
     print(f"log hygiene self-test: all {len(expected)} planted values found (raw, URL-, form- and "
           "JSON-encoded, other case, whole tokens), none printed; a timestamp, a longer word, "
-          "a short value and a clean log not reported")
+          "digits inside a longer number, a short value and a clean log not reported")
     return 0
 
 
