@@ -63,24 +63,6 @@ const IMPORT_COPIES: usize = 40;
 /// Claim ids of the Synthea sample are above -10^10; copy `n` subtracts `n` × 10^11.
 const ID_SPAN: i64 = 100_000_000_000;
 
-const CHECKLIST: [&str; 15] = [
-    "collection",
-    "consent",
-    "disclosure",
-    "access",
-    "security",
-    "retention_deletion",
-    "sharing",
-    "sharing_duration",
-    "deidentified",
-    "revocation",
-    "dormant_accounts",
-    "policy_changes",
-    "vendors",
-    "breach",
-    "sale_of_company",
-];
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_during_concurrent_writes_loses_no_acknowledged_write_on_sqlite() {
     crash_rounds(Backend::Sqlite).await;
@@ -630,7 +612,7 @@ impl World {
                     "contact_name": "Ada Lovelace",
                     "contact_email": "ada@example.org",
                     "contact_phone": "+1 202 555 0123",
-                    "attestations": CHECKLIST,
+                    "attestations": bb_domain::access::request::CHECKLIST.map(|(id, _)| id),
                 }))
                 .send()
                 .await
